@@ -1,0 +1,71 @@
+# tersane.platform — the two commands a newcomer needs are `make up` and `make test`.
+#
+#   make up                bring the platform up on this machine (inventories/local)
+#   make up OFFLINE=1      same, building images from Debian packages (no registry needed)
+#   make down              remove the platform's containers, keep the data volumes
+#   make down PURGE=1      remove the data volumes too
+#   make logs              follow the logs of every platform container
+#   make test              the whole suite: unit, lint, sanity, Molecule on the real engine
+#   make lint              ansible-lint (production profile) and ansible-test sanity
+#   make bench             time converges against docker-compose (bench/converge)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+INVENTORY ?= inventories/local/hosts.yml
+IMAGE_SOURCE := $(if $(OFFLINE),build,registry)
+COLLECTION_LINK := .collections/ansible_collections/tersane/platform
+
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
+export PATH := $(BIN):$(PATH)
+
+.PHONY: up down logs test unit lint ansible-lint sanity molecule bench deps docker-engine clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../.. $@
+
+deps: $(VENV)/.installed $(COLLECTION_LINK)
+
+up: deps
+	ansible-playbook -i $(INVENTORY) playbooks/site.yml -e platform_image_source=$(IMAGE_SOURCE) $(ARGS)
+
+down: deps
+	ansible-playbook -i $(INVENTORY) playbooks/teardown.yml -e purge=$(if $(PURGE),true,false) $(ARGS)
+
+logs:
+	@names=$$(docker ps --filter label=org.tersane.platform --format '{{.Names}}'); \
+	[ -n "$$names" ] || { echo "no platform containers are running"; exit 1; }; \
+	for name in $$names; do \
+	  docker logs --follow --tail 20 "$$name" 2>&1 | sed -u "s/^/[$$name] /" & \
+	done; wait
+
+test: deps unit lint molecule
+
+unit: deps
+	pytest -p no:cacheprovider tests/unit tests/integration
+
+lint: ansible-lint sanity
+
+ansible-lint: deps
+	ansible-lint --profile production
+
+sanity: deps
+	tests/sanity.sh
+
+molecule: deps
+	molecule test --scenario-name default
+
+bench: deps
+	bench/converge
+
+clean:
+	rm -rf $(VENV) .collections tests/output
