@@ -5,7 +5,8 @@
 #   make down              remove the platform's containers, keep the data volumes
 #   make down PURGE=1      remove the data volumes too
 #   make logs              follow the logs of every platform container
-#   make test              the whole suite: unit, lint, sanity, Molecule on the real engine
+#   make test              the whole suite: unit, lint, sanity, Molecule and integration
+#                          tests on the real engine
 #   make lint              ansible-lint (production profile) and ansible-test sanity
 #   make bench             time converges against docker-compose (bench/converge)
 
@@ -21,7 +22,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(BIN):$(PATH)
 
-.PHONY: up down logs test unit lint ansible-lint sanity molecule bench deps docker-engine clean
+.PHONY: up down logs test unit integration lint ansible-lint sanity molecule bench deps docker-engine clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,10 +49,13 @@ logs:
 	  docker logs --follow --tail 20 "$$name" 2>&1 | sed -u "s/^/[$$name] /" & \
 	done; wait
 
-test: deps unit lint molecule
+test: deps unit lint molecule integration
 
 unit: deps
-	pytest -p no:cacheprovider tests/unit tests/integration
+	pytest -p no:cacheprovider tests/unit
+
+integration: deps
+	pytest -p no:cacheprovider tests/integration
 
 lint: ansible-lint sanity
 

@@ -83,7 +83,8 @@ def test_postgres_init_sql_applied_once_and_extension_present(platform_vars):
 
 
 def test_postgres_config_is_the_mounted_one(platform_vars):
-    with pg_connect(platform_vars) as conn, conn.cursor() as cursor:
+    with pg_connect(platform_vars, user="postgres", password=platform_vars["postgres_password"]) \
+            as conn, conn.cursor() as cursor:
         cursor.execute("SHOW config_file")
         assert cursor.fetchone() == ("/etc/postgresql/postgresql.conf",)
         cursor.execute("SHOW shared_buffers")
