@@ -16,7 +16,7 @@ description:
     only when its recipe, or the base it builds on, changed.
   - Relative paths are searched like the C(file) lookup's, in the role's C(files/) first.
 author:
-  - tersane.platform contributors
+  - tersane.platform contributors (@tersane)
 options:
   _terms:
     description: Directories to hash, one result per directory.

@@ -328,7 +328,7 @@ def amqp_probe(host: str, port: int, user: Optional[str] = None,
                 return ProbeResult(False, "broker refused protocol version: %r"
                                    % (first + sock.recv(7)), fatal=True)
             rest = _read_exact(sock, 6)
-            frame_type, _, size = struct.unpack(">BHI", first + rest)
+            frame_type, _channel, size = struct.unpack(">BHI", first + rest)
             payload = _read_exact(sock, size)
             _read_exact(sock, 1)
             if frame_type != FRAME_METHOD or method_ids(payload) != (10, 10):
@@ -338,7 +338,7 @@ def amqp_probe(host: str, port: int, user: Optional[str] = None,
                 return ProbeResult(True, "broker sent Connection.Start")
             sock.sendall(start_ok_frame(user, password or ""))
             try:
-                frame_type, _, payload = read_frame(sock)
+                frame_type, _channel, payload = read_frame(sock)
             except ConnectionError:
                 return ProbeResult(False, "broker closed the connection after login "
                                    "(credentials refused)", fatal=True)

@@ -24,13 +24,15 @@ description:
   - A dependency cycle, a duplicate name or an unknown name in O(checks[].depends_on) is reported
     before anything waits.
 author:
-  - tersane.platform contributors
+  - tersane.platform contributors (@tersane)
 attributes:
   check_mode:
     support: full
+    description: Can run in check_mode and return changed status prediction without modifying target.
     details: In check mode the checks are validated and their order is returned; nothing is probed.
   diff_mode:
     support: none
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
 options:
   checks:
     description: The checks to run.

@@ -38,7 +38,7 @@ def run_playbook(playbook, *args, extra_vars=None, inventory=INVENTORY):
                str(PROJECT / "playbooks" / playbook), *args]
     for key, value in (extra_vars or {}).items():
         command += ["-e", "%s=%s" % (key, value)]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 
 @pytest.fixture(scope="session")

@@ -146,7 +146,7 @@ class FakeBroker(socketserver.BaseRequestHandler):
         start = struct.pack(">HHBB", 10, 10, 0, 9) + struct.pack(">I", 0) \
             + struct.pack(">I", 5) + b"PLAIN" + struct.pack(">I", 5) + b"en_US"
         self.request.sendall(struct.pack(">BHI", 1, 0, len(start)) + start + b"\xce")
-        frame_type, _, payload = gate_probes.read_frame(self.request)
+        payload = gate_probes.read_frame(self.request)[2]
         response_len = struct.unpack(">I", payload[8 + 6:8 + 10])[0]
         response = payload[8 + 10:8 + 10 + response_len]
         if response == b"\x00guest\x00guest":
