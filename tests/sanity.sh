@@ -22,7 +22,7 @@ print(re.search(r"pip='([0-9.]+)'", inspect.getsource(python_requirements.get_ve
 PY
 )
 mkdir -p ~/.ansible/test/cache
-cp "$root/tests/sanity_get_pip.py" ~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+cp "$root/tests/sanity_get_pip.py" ~/.ansible/test/cache/get_pip_"${pip_version//./_}".py
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
