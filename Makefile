@@ -8,7 +8,7 @@
 #   make test              the whole suite: unit, lint, sanity, Molecule and integration
 #                          tests on the real engine
 #   make lint              ansible-lint (production profile) and ansible-test sanity
-#   make bench             time converges against docker-compose (bench/converge)
+#   make bench             converge times against docker-compose, health-gate latency
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -70,6 +70,7 @@ molecule: deps
 
 bench: deps
 	bench/converge
+	bench/health_gate_latency
 
 clean:
 	rm -rf $(VENV) .collections tests/output
