@@ -99,6 +99,25 @@ def container_probe(name: str, docker_host: str = docker_socket.DEFAULT_DOCKER_H
     return probe
 
 
+def watching(probe: Probe, name: str,
+             docker_host: str = docker_socket.DEFAULT_DOCKER_HOST) -> Probe:
+    """Wrap ``probe`` so that each attempt first looks at container ``name``:
+    an exit or a restart fails the check at once, with the health log, instead
+    of the protocol probe being retried until its timeout."""
+    baseline: Dict[str, Optional[int]] = {"restarts": None}
+
+    def probe_watched(timeout: float) -> ProbeResult:
+        doc = docker_socket.inspect_container(docker_host, name, timeout=max(timeout, 0.1))
+        if doc is not None and baseline["restarts"] is None:
+            baseline["restarts"] = doc.get("RestartCount", 0) or 0
+        verdict = container_verdict(doc, name, baseline["restarts"], keep_waiting_when_unhealthy=True)
+        if verdict.fatal:
+            return verdict
+        return probe(timeout)
+
+    return probe_watched
+
+
 # --------------------------------------------------------------------------
 # Network services
 # --------------------------------------------------------------------------

@@ -65,6 +65,13 @@ options:
       container:
         description: Name or id of the container, for O(checks[].type=container).
         type: str
+      watch_container:
+        description:
+          - For tcp, http, postgres, redis and amqp checks, the container that serves them. Each attempt
+            first looks at it, and its exit or restart fails the check at once instead of the probe being
+            retried until the timeout. Lets a check pass as soon as the service answers, before Docker's
+            own health check has run.
+        type: str
       keep_waiting_when_unhealthy:
         description:
           - For O(checks[].type=container), keep waiting when the container is C(unhealthy)
@@ -232,6 +239,7 @@ CHECK_OPTIONS = dict(
     timeout=dict(type="float", default=60),
     interval=dict(type="float", default=0.25),
     container=dict(type="str"),
+    watch_container=dict(type="str"),
     keep_waiting_when_unhealthy=dict(type="bool", default=False),
     host=dict(type="str", default="127.0.0.1"),
     port=dict(type="int"),
@@ -264,6 +272,14 @@ REQUIRED_IF = [
 
 def build_probe(spec, docker_host):
     """Turn one validated check dict into a probe callable and a description."""
+    probe, description = _protocol_probe(spec, docker_host)
+    if spec["watch_container"] and spec["type"] != "container":
+        probe = gate_probes.watching(probe, spec["watch_container"], docker_host)
+        description += " (container %s)" % spec["watch_container"]
+    return probe, description
+
+
+def _protocol_probe(spec, docker_host):
     kind = spec["type"]
     tls = dict(validate_certs=spec["validate_certs"], ca_path=spec["ca_path"],
                client_cert=spec["client_cert"], client_key=spec["client_key"])

@@ -111,6 +111,29 @@ def test_exited_container_fails_at_once_not_at_the_timeout(engine):
     assert "exited with code 3" in result["msg"]
 
 
+def test_watched_protocol_check_fails_at_once_when_its_container_exits(engine):
+    port = free_port()
+    container = start(engine, REDIS_IMAGE, ["sh", "-c", "sleep 1; exit 5"],
+                      ports={"6379/tcp": ("127.0.0.1", port)})
+    result = gate([{"name": "cache", "type": "redis", "port": port, "timeout": 600,
+                    "watch_container": container.name}])
+    assert result["failed"] and result["checks"][0]["status"] == "failed"
+    assert "exited with code 5" in result["msg"]
+
+
+def test_watched_protocol_check_passes_before_docker_calls_it_healthy(engine):
+    port = free_port()
+    container = start(engine, REDIS_IMAGE, ["redis-server", "--requirepass", "pw"],
+                      ports={"6379/tcp": ("127.0.0.1", port)}, healthcheck={
+                          "test": ["CMD", "redis-cli", "-a", "pw", "ping"],
+                          "interval": seconds(30), "retries": 3})
+    result = gate([{"name": "cache", "type": "redis", "port": port, "timeout": 60,
+                    "login_password": "pw", "watch_container": container.name}])
+    assert result["checks"][0]["status"] == "passed", result
+    health = engine.api.inspect_container(container.id)["State"]["Health"]["Status"]
+    assert health == "starting"  # Docker's first probe is 30 s away
+
+
 def test_unhealthy_container_fails_with_its_health_log(engine):
     container = start(engine, REDIS_IMAGE, healthcheck={
         "test": ["CMD-SHELL", "echo disk is full >&2; exit 1"],

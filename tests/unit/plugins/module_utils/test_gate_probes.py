@@ -171,3 +171,23 @@ def test_amqp_probe_handshake(broker):
         == "login accepted (Connection.Tune)"
     refused = gate_probes.amqp_probe("127.0.0.1", broker, "guest", "wrong")(2.0)
     assert refused.fatal and "403 ACCESS_REFUSED" in refused.message
+
+
+def test_watching_fails_at_once_when_the_container_exited(monkeypatch):
+    """Docker's answers are stubbed here; tests/integration runs the same on the engine."""
+    docs = iter([inspect_doc("exited", exit_code=137, health="unhealthy", log=["OOM"])])
+    monkeypatch.setattr(gate_probes.docker_socket, "inspect_container", lambda *a, **k: next(docs))
+    called = []
+    result = gate_probes.watching(lambda t: called.append(t), "db")(1.0)
+    assert result.fatal and "exited with code 137" in result.message
+    assert result.detail == ["exit 1: OOM"]
+    assert called == []
+
+
+def test_watching_lets_the_protocol_decide_while_the_container_starts(monkeypatch):
+    """Docker's answers are stubbed here: an unhealthy state on demand."""
+    docs = iter([inspect_doc(health="starting"), inspect_doc(health="unhealthy")])
+    monkeypatch.setattr(gate_probes.docker_socket, "inspect_container", lambda *a, **k: next(docs))
+    watched = gate_probes.watching(lambda t: gate_probes.ProbeResult(True, "PONG"), "cache")
+    assert watched(1.0).message == "PONG"
+    assert watched(1.0).message == "PONG"  # unhealthy by Docker, yet answering: the protocol decides
