@@ -178,7 +178,7 @@ def test_watching_fails_at_once_when_the_container_exited(monkeypatch):
     docs = iter([inspect_doc("exited", exit_code=137, health="unhealthy", log=["OOM"])])
     monkeypatch.setattr(gate_probes.docker_socket, "inspect_container", lambda *a, **k: next(docs))
     called = []
-    result = gate_probes.watching(lambda t: called.append(t), "db")(1.0)
+    result = gate_probes.watching(called.append, "db")(1.0)
     assert result.fatal and "exited with code 137" in result.message
     assert result.detail == ["exit 1: OOM"]
     assert called == []
