@@ -45,13 +45,9 @@ _value:
   elements: str
 """
 
-from ansible_collections.tersane.platform.plugins.module_utils.image_recipes import RECIPE_LABEL, stale_images
-
-
-def _stale_images(images, wanted, label=RECIPE_LABEL):
-    return stale_images(images, wanted, label)
+from ansible_collections.tersane.platform.plugins.module_utils.image_recipes import stale_images
 
 
 class FilterModule:
     def filters(self):
-        return {"stale_images": _stale_images}
+        return {"stale_images": stale_images}

@@ -51,20 +51,22 @@ def parse_mode(mode: Union[str, int]) -> int:
     return int(text, 8)
 
 
-def resolve_uid(owner: Id) -> Optional[int]:
-    if owner is None or owner == "":
+def _resolve(value: Id, by_name) -> Optional[int]:
+    if value is None or value == "":
         return None
-    if isinstance(owner, int) or str(owner).isdigit():
-        return int(owner)
-    return pwd.getpwnam(str(owner)).pw_uid
+    if isinstance(value, int) or str(value).isdigit():
+        return int(value)
+    return by_name(str(value))
+
+
+def resolve_uid(owner: Id) -> Optional[int]:
+    """A user name or uid as a uid (None: leave the owner alone)."""
+    return _resolve(owner, lambda name: pwd.getpwnam(name).pw_uid)
 
 
 def resolve_gid(group: Id) -> Optional[int]:
-    if group is None or group == "":
-        return None
-    if isinstance(group, int) or str(group).isdigit():
-        return int(group)
-    return grp.getgrnam(str(group)).gr_gid
+    """A group name or gid as a gid (None: leave the group alone)."""
+    return _resolve(group, lambda name: grp.getgrnam(name).gr_gid)
 
 
 def _read(path: str) -> Optional[bytes]:

@@ -85,35 +85,38 @@ def container_verdict(doc: Optional[Mapping[str, Any]], name: str,
     return ProbeResult(False, "container %s is %s" % (name, health_status), detail=detail)
 
 
-def container_probe(name: str, docker_host: str = docker_socket.DEFAULT_DOCKER_HOST,
+def container_watch(name: str, docker_host: str = docker_socket.DEFAULT_DOCKER_HOST,
                     keep_waiting_when_unhealthy: bool = False) -> Probe:
-    """Probe a container's state through the Docker API socket."""
+    """Judge the container at each call; its restart count at the first look is
+    the baseline, so a later restart fails the check."""
     baseline: Dict[str, Optional[int]] = {"restarts": None}
 
-    def probe(timeout: float) -> ProbeResult:
+    def judge(timeout: float) -> ProbeResult:
         doc = docker_socket.inspect_container(docker_host, name, timeout=max(timeout, 0.1))
         if doc is not None and baseline["restarts"] is None:
             baseline["restarts"] = doc.get("RestartCount", 0) or 0
         return container_verdict(doc, name, baseline["restarts"], keep_waiting_when_unhealthy)
 
-    return probe
+    return judge
+
+
+def container_probe(name: str, docker_host: str = docker_socket.DEFAULT_DOCKER_HOST,
+                    keep_waiting_when_unhealthy: bool = False) -> Probe:
+    """Probe a container's state through the Docker API socket."""
+    return container_watch(name, docker_host, keep_waiting_when_unhealthy)
 
 
 def watching(probe: Probe, name: str,
              docker_host: str = docker_socket.DEFAULT_DOCKER_HOST) -> Probe:
     """Wrap ``probe`` so that each attempt first looks at container ``name``:
     an exit or a restart fails the check at once, with the health log, instead
-    of the protocol probe being retried until its timeout."""
-    baseline: Dict[str, Optional[int]] = {"restarts": None}
+    of the protocol probe being retried until its timeout. Docker's own health
+    status does not matter here: the protocol decides."""
+    judge = container_watch(name, docker_host, keep_waiting_when_unhealthy=True)
 
     def probe_watched(timeout: float) -> ProbeResult:
-        doc = docker_socket.inspect_container(docker_host, name, timeout=max(timeout, 0.1))
-        if doc is not None and baseline["restarts"] is None:
-            baseline["restarts"] = doc.get("RestartCount", 0) or 0
-        verdict = container_verdict(doc, name, baseline["restarts"], keep_waiting_when_unhealthy=True)
-        if verdict.fatal:
-            return verdict
-        return probe(timeout)
+        verdict = judge(timeout)
+        return verdict if verdict.fatal else probe(timeout)
 
     return probe_watched
 

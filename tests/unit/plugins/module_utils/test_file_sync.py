@@ -80,3 +80,11 @@ def test_parse_mode(mode, value):
 def test_parse_mode_refuses_non_octal(mode):
     with pytest.raises(ValueError, match="octal"):
         file_sync.parse_mode(mode)
+
+
+def test_names_and_ids_resolve_alike():
+    import grp
+    import pwd
+    assert file_sync.resolve_uid(pwd.getpwuid(UID).pw_name) == UID == file_sync.resolve_uid(str(UID))
+    assert file_sync.resolve_gid(grp.getgrgid(GID).gr_name) == GID == file_sync.resolve_gid(GID)
+    assert file_sync.resolve_uid(None) is None and file_sync.resolve_gid("") is None
