@@ -1,0 +1,194 @@
+"""Unit tests of the service catalog: validation, profiles and waves."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ansible_collections.tersane.platform.plugins.module_utils import service_catalog as sc
+
+
+def svc(name, *deps, **extra):
+    entry = {"name": name, "image": "example/%s:1" % name}
+    if deps:
+        entry["depends_on"] = list(deps)
+    entry.update(extra)
+    return entry
+
+
+CHAIN = [svc("db"), svc("api", "db"), svc("web", "api")]
+DIAMOND = [svc("top", "left", "right"), svc("left", "base"), svc("right", "base"), svc("base")]
+
+
+def problems_of(services, **kwargs):
+    with pytest.raises(sc.CatalogError) as caught:
+        sc.plan(services, **kwargs)
+    return caught.value.problems
+
+
+def test_chain_deploys_in_order_and_gates_every_dependency():
+    plan = sc.plan(CHAIN)
+    assert plan["waves"] == [["db"], ["api"], ["web"]]
+    assert plan["gate_in_wave"] == ["api", "db"]
+    assert plan["added"] == {} and plan["disabled"] == []
+
+
+def test_diamond_puts_independent_services_in_one_wave():
+    plan = sc.plan(DIAMOND)
+    assert plan["waves"] == [["base"], ["left", "right"], ["top"]]
+
+
+def test_started_condition_orders_without_gating():
+    plan = sc.plan([svc("cache"), svc("api", {"name": "cache", "condition": "started"})])
+    assert plan["waves"] == [["cache"], ["api"]]
+    assert plan["gate_in_wave"] == []
+
+
+def test_compose_style_depends_on_mapping():
+    plan = sc.plan([svc("db"), svc("api", **{"depends_on": {"db": {"condition": "service_healthy"}}})])
+    assert plan["services"]["api"]["depends_on"] == [{"name": "db", "condition": "healthy"}]
+
+
+def test_enabling_a_service_brings_its_dependencies_and_says_why():
+    plan = sc.plan(DIAMOND + [svc("lonely")], enabled=["left"])
+    assert sorted(plan["services"]) == ["base", "left"]
+    assert plan["added"] == {"base": ["left"]}
+    assert sorted(plan["disabled"]) == ["lonely", "right", "top"]
+
+
+def test_enabled_all_keeps_catalog():
+    assert list(sc.plan(CHAIN, enabled="all")["services"]) == ["db", "api", "web"]
+
+
+def test_enabling_an_unknown_service_names_it():
+    [(index, message)] = problems_of(CHAIN, enabled=["wbe"])
+    assert index is None and "'wbe'" in message and "platform_services_enabled" in message
+
+
+def test_unknown_dependency_names_service_and_entry():
+    [(index, message)] = problems_of([svc("db"), svc("api", "dbb")])
+    assert index == 1
+    assert "platform_services[1] (api)" in message and "'dbb'" in message
+
+
+def test_cycle_is_reported_as_a_path():
+    [(_, message)] = problems_of([svc("a", "b"), svc("b", "c"), svc("c", "a")])
+    assert "cycle" in message and "a -> b -> c -> a" in message
+
+
+def test_self_dependency_is_a_cycle():
+    [(_, message)] = problems_of([svc("a", "a")])
+    assert "a -> a" in message
+
+
+def test_every_problem_is_reported_at_once():
+    problems = problems_of([svc("a", "zz"), {"name": "Bad Name", "image": "x"}, svc("a"), {"name": "b"}])
+    text = " | ".join(message for _, message in problems)
+    assert "'zz'" in text and "Bad Name" in text and "duplicate service name 'a'" in text
+    assert "image is required" in text
+    assert [index for index, _ in problems] == [1, 2, 3, 0]
+
+
+def test_unknown_key_is_refused_with_the_known_ones():
+    [(_, message)] = problems_of([svc("a", depend_on=["b"])])
+    assert "unknown keys depend_on" in message and "depends_on" in message
+
+
+def test_bad_condition_is_refused():
+    [(_, message)] = problems_of([svc("db"), svc("a", {"name": "db", "condition": "ready"})])
+    assert "condition must be healthy or started" in message
+
+
+@pytest.mark.parametrize("spec, published", [
+    ("8080", "127.0.0.1:8080:8080/tcp"),
+    ("18080:8080", "127.0.0.1:18080:8080/tcp"),
+    ("0.0.0.0:443:8443", "0.0.0.0:443:8443/tcp"),
+    ("5353:53/udp", "127.0.0.1:5353:53/udp"),
+    ({"container": 9000, "host": 19000}, "127.0.0.1:19000:9000/tcp"),
+])
+def test_ports_default_to_loopback(spec, published):
+    assert sc.parse_port(spec, "127.0.0.1")["published"] == published
+
+
+@pytest.mark.parametrize("spec", ["http", "80:http", "0:80", "70000:80", "80/sctp", {"container": 80, "hostt": 1}])
+def test_bad_ports_are_refused(spec):
+    with pytest.raises(ValueError):
+        sc.parse_port(spec, "127.0.0.1")
+
+
+def test_named_volumes_are_prefixed_and_binds_kept():
+    assert sc.parse_volume("data:/var/lib/app", "p") == {
+        "type": "volume", "source": "p_data", "target": "/var/lib/app", "read_only": False, "volume": "data"}
+    assert sc.parse_volume("/etc/ssl:/etc/ssl:ro", "p") == {
+        "type": "bind", "source": "/etc/ssl", "target": "/etc/ssl", "read_only": True}
+
+
+@pytest.mark.parametrize("spec", ["data", "data:relative", "Data:/x", "a:/b:rx"])
+def test_bad_volumes_are_refused(spec):
+    with pytest.raises(ValueError):
+        sc.parse_volume(spec, "p")
+
+
+def test_healthcheck_string_becomes_cmd_shell_with_short_defaults():
+    check = sc.parse_healthcheck({"test": "curl -f http://127.0.0.1/health"})
+    assert check == {"test": ["CMD-SHELL", "curl -f http://127.0.0.1/health"], "interval": "2s",
+                     "timeout": "2s", "start_period": "0s", "retries": 3}
+
+
+@pytest.mark.parametrize("check", [{"test": ["SHELL", "x"]}, {"test": "x", "interval": "soon"},
+                                   {"test": "x", "retries": 0}, {"test": "x", "period": "1s"}])
+def test_bad_healthchecks_are_refused(check):
+    with pytest.raises(ValueError):
+        sc.parse_healthcheck(check)
+
+
+def test_normalised_entry_is_hardened_by_default():
+    service = sc.plan([svc("api", ports=["8080"], secrets={"DB_PASSWORD": "x"}, env={"DEBUG": True})],
+                      platform="demo")["services"]["api"]
+    assert service["container_name"] == "demo_api"
+    assert service["user"] == "10001:10001" and service["read_only"] is True and service["tmpfs"] == ["/tmp"]
+    assert service["secret_keys"] == ["DB_PASSWORD"] and service["secrets_mode"] == "file"
+    assert service["env"] == {"DEBUG": "true"}
+    assert service["group"] == "apps"
+
+
+def test_defaults_apply_to_entries_that_leave_them_out():
+    defaults = {"user": "2000:2000", "group": "backend", "memory": "1g", "secrets_mode": "env"}
+    service = sc.plan([svc("api")], defaults=defaults)["services"]["api"]
+    assert (service["user"], service["group"], service["memory"], service["secrets_mode"]) == \
+        ("2000:2000", "backend", "1g", "env")
+
+
+def test_not_a_list_is_refused():
+    [(index, message)] = problems_of({"name": "a"})
+    assert index is None and "must be a list" in message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=11), max_size=4), min_size=1, max_size=12))
+def test_waves_respect_every_dependency_of_any_acyclic_catalog(edges):
+    # service i may depend only on services with a smaller index: always acyclic
+    services = [svc("s%d" % i, *sorted({"s%d" % d for d in deps if d < i})) for i, deps in enumerate(edges)]
+    plan = sc.plan(services)
+    wave_of = {name: number for number, wave in enumerate(plan["waves"]) for name in wave}
+    assert sorted(wave_of) == sorted(s["name"] for s in services)
+    for service in services:
+        for dep in service.get("depends_on", []):
+            assert wave_of[dep] < wave_of[service["name"]]
+
+
+def test_external_services_may_be_depended_on_and_are_not_deployed():
+    plan = sc.plan([svc("api", "postgres", "cache"), svc("cache")], external=["postgres"])
+    assert plan["waves"] == [["cache"], ["api"]]
+    assert plan["gate_in_wave"] == ["cache"]
+    assert "postgres" not in plan["services"]
+    [(_, message)] = problems_of([svc("api", "postgres")])
+    assert "'postgres'" in message
+
+
+def test_profiles_select_external_services_named_or_needed():
+    services = [svc("api", "postgres"), svc("worker", "rabbitmq")]
+    external = ["postgres", "redis", "rabbitmq"]
+    assert sc.plan(services, external=external)["external"] == external
+    plan = sc.plan(services, enabled=["api", "redis"], external=external)
+    assert list(plan["services"]) == ["api"]
+    assert plan["external"] == ["postgres", "redis"]
+    assert plan["added"] == {"postgres": ["api"]}
