@@ -71,6 +71,7 @@ molecule: deps
 bench: deps
 	bench/converge
 	bench/health_gate_latency
+	bench/catalog
 
 clean:
 	rm -rf $(VENV) .collections tests/output

@@ -43,6 +43,8 @@ from ansible_collections.tersane.platform.plugins.module_utils import gate_graph
 
 
 def check_waves(checks):
+    if not isinstance(checks, (list, tuple)) or not all(isinstance(check, dict) for check in checks):
+        raise AnsibleFilterError("invalid health checks: expected a list of checks (mappings), got %r" % (checks,))
     try:
         names = [check["name"] for check in checks]
         deps = {check["name"]: list(check.get("depends_on") or []) for check in checks}

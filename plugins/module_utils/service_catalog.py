@@ -362,10 +362,13 @@ def resolve_enabled(catalog: Catalog, enabled: Union[str, Sequence[str], None],
     external services (run by the platform's own roles) that are selected,
     named directly or needed by a selected service.
     """
+    if isinstance(enabled, str) and enabled != "all":
+        # the seeds' SERVICES=a,b switch: `-e platform_services_enabled=a,b`
+        enabled = [name.strip() for name in enabled.split(",") if name.strip()]
     if enabled is None or enabled == "all" or enabled == ["all"]:
         return catalog.names, {}, list(external)
-    if isinstance(enabled, str) or not isinstance(enabled, (list, tuple)):
-        raise CatalogError([(None, "platform_services_enabled must be 'all' or a list of service names")])
+    if not isinstance(enabled, (list, tuple)):
+        raise CatalogError([(None, "platform_services_enabled must be 'all', a list of service names or a comma-separated string")])
     unknown = [name for name in enabled if name not in catalog.services and name not in external]
     if unknown:
         raise CatalogError([(None, "platform_services_enabled names unknown services %s (known: %s)"

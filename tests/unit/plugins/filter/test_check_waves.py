@@ -20,3 +20,8 @@ def test_waves_of_valid_checks():
 def test_invalid_checks_are_refused_with_the_reason(checks, message):
     with pytest.raises(AnsibleFilterError, match=message):
         check_waves(checks)
+
+
+def test_not_a_list_of_checks_is_refused():
+    with pytest.raises(AnsibleFilterError, match="expected a list of checks"):
+        check_waves("[]")

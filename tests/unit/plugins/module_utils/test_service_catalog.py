@@ -192,3 +192,9 @@ def test_profiles_select_external_services_named_or_needed():
     assert list(plan["services"]) == ["api"]
     assert plan["external"] == ["postgres", "redis"]
     assert plan["added"] == {"postgres": ["api"]}
+
+
+def test_enabled_may_be_a_comma_separated_string():
+    plan = sc.plan(DIAMOND, enabled="left, right")
+    assert sorted(plan["services"]) == ["base", "left", "right"]
+    assert plan["added"] == {"base": ["left", "right"]}
