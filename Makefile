@@ -66,7 +66,7 @@ sanity: deps
 	tests/sanity.sh
 
 molecule: deps
-	molecule test --scenario-name default
+	molecule test --all
 
 bench: deps
 	bench/converge

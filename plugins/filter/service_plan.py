@@ -95,9 +95,9 @@ def service_plan(services, enabled="all", platform="tersane", defaults=None, ext
         return service_catalog.plan(services, enabled, platform, defaults, external)
     except service_catalog.CatalogError as exc:
         # Pointing at the first offending entry lets Ansible show its file and line.
-        first = next((index for index, _ in exc.problems if index is not None), None)
+        first = next((problem[0] for problem in exc.problems if problem[0] is not None), None)
         where = services[first] if first is not None else services
-        raise AnsibleFilterError("invalid service catalog: %s" % "; ".join(m for _, m in exc.problems), obj=where)
+        raise AnsibleFilterError("invalid service catalog: %s" % "; ".join(problem[1] for problem in exc.problems), obj=where)
 
 
 class FilterModule:

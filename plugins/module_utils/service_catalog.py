@@ -45,7 +45,7 @@ class CatalogError(ValueError):
 
     def __init__(self, problems: Sequence[Tuple[Optional[int], str]]):
         self.problems = list(problems)
-        super().__init__("; ".join(message for _, message in self.problems))
+        super().__init__("; ".join(problem[1] for problem in self.problems))
 
 
 @dataclass
@@ -88,7 +88,7 @@ def parse_port(spec: Union[str, int, Mapping[str, Any]], bind_address: str) -> D
         address, protocol = spec.get("address", bind_address), spec.get("protocol", "tcp")
     else:
         text = str(spec)
-        text, _, protocol = text.partition("/")
+        text, _sep, protocol = text.partition("/")
         protocol = protocol or "tcp"
         parts = text.rsplit(":", 2)
         if len(parts) == 1:

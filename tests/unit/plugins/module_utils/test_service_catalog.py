@@ -70,30 +70,30 @@ def test_unknown_dependency_names_service_and_entry():
 
 
 def test_cycle_is_reported_as_a_path():
-    [(_, message)] = problems_of([svc("a", "b"), svc("b", "c"), svc("c", "a")])
+    [(_index, message)] = problems_of([svc("a", "b"), svc("b", "c"), svc("c", "a")])
     assert "cycle" in message and "a -> b -> c -> a" in message
 
 
 def test_self_dependency_is_a_cycle():
-    [(_, message)] = problems_of([svc("a", "a")])
+    [(_index, message)] = problems_of([svc("a", "a")])
     assert "a -> a" in message
 
 
 def test_every_problem_is_reported_at_once():
     problems = problems_of([svc("a", "zz"), {"name": "Bad Name", "image": "x"}, svc("a"), {"name": "b"}])
-    text = " | ".join(message for _, message in problems)
+    text = " | ".join(problem[1] for problem in problems)
     assert "'zz'" in text and "Bad Name" in text and "duplicate service name 'a'" in text
     assert "image is required" in text
-    assert [index for index, _ in problems] == [1, 2, 3, 0]
+    assert [problem[0] for problem in problems] == [1, 2, 3, 0]
 
 
 def test_unknown_key_is_refused_with_the_known_ones():
-    [(_, message)] = problems_of([svc("a", depend_on=["b"])])
+    [(_index, message)] = problems_of([svc("a", depend_on=["b"])])
     assert "unknown keys depend_on" in message and "depends_on" in message
 
 
 def test_bad_condition_is_refused():
-    [(_, message)] = problems_of([svc("db"), svc("a", {"name": "db", "condition": "ready"})])
+    [(_index, message)] = problems_of([svc("db"), svc("a", {"name": "db", "condition": "ready"})])
     assert "condition must be healthy or started" in message
 
 
@@ -180,7 +180,7 @@ def test_external_services_may_be_depended_on_and_are_not_deployed():
     assert plan["waves"] == [["cache"], ["api"]]
     assert plan["gate_in_wave"] == ["cache"]
     assert "postgres" not in plan["services"]
-    [(_, message)] = problems_of([svc("api", "postgres")])
+    [(_index, message)] = problems_of([svc("api", "postgres")])
     assert "'postgres'" in message
 
 

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Stand-in application service of the tersane platform.
 
 Serves GET /health (200 once ready and healthy, else 503), GET /metrics
@@ -63,7 +62,7 @@ def count(key):
 
 
 def reachable(target):
-    host, _, port = target.rpartition(":")
+    host, _sep, port = target.rpartition(":")
     try:
         with socket.create_connection((host, int(port)), timeout=1):
             return True
