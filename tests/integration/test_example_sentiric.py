@@ -5,45 +5,33 @@ wired with depends_on. A call event published by the gateway reaches both
 consumers; then the whole platform is torn down, volumes included."""
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import docker
 import psycopg2
 import pytest
 import yaml
 
-PROJECT = Path(__file__).resolve().parents[2]
-EXAMPLE = PROJECT / "inventories" / "examples" / "sentiric"
+from example_platform import PROJECT, health_by_service, playbook
+
+EXAMPLE = "sentiric"
 SERVICES = ("telephony-gateway", "agent-service", "cdr-service")
-
-
-def playbook(name, *args):
-    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1")
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(EXAMPLE / "hosts.yml"),
-               str(PROJECT / "playbooks" / name), *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=1500, check=False)
 
 
 @pytest.fixture(scope="module")
 def settings():
-    with open(EXAMPLE / "group_vars" / "all" / "platform.yml") as handle:
+    with open(PROJECT / "inventories" / "examples" / EXAMPLE / "group_vars" / "all" / "platform.yml") as handle:
         return yaml.safe_load(handle)
 
 
 @pytest.fixture(scope="module")
 def platform():
-    result = playbook("site.yml")
+    result = playbook(EXAMPLE, "site.yml")
     try:
         assert result.returncode == 0, result.stdout[-4000:]
         yield docker.from_env()
     finally:
-        playbook("teardown.yml", "-e", "purge=true")
+        playbook(EXAMPLE, "teardown.yml", "-e", "purge=true")
 
 
 def metric(port, kind):
@@ -55,10 +43,8 @@ def metric(port, kind):
 
 
 def test_every_container_is_healthy(platform):
-    found = platform.containers.list(filters={"label": "org.tersane.platform=sentiric"})
-    services = {c.labels["org.tersane.service"]: c.attrs["State"]["Health"]["Status"] for c in found}
-    assert set(services) == {"postgres", "redis", "rabbitmq", *SERVICES}
-    assert set(services.values()) == {"healthy"}
+    status = health_by_service(platform, "sentiric")
+    assert status == dict.fromkeys(("postgres", "redis", "rabbitmq", *SERVICES), "healthy")
 
 
 def test_a_call_event_reaches_every_consumer(platform):

@@ -26,7 +26,7 @@ def preflight(inventory, *args):
 
 @pytest.mark.parametrize("inventory, hosts", [
     ("local", ["localhost"]), ("dev", ["dev-1"]), ("prod", ["db-1", "mq-1", "app-1", "app-2"]),
-    ("examples/sentiric", ["localhost"]),
+    ("examples/sentiric", ["localhost"]), ("examples/bilancompetence", ["localhost"]),
 ])
 def test_inventory_passes_preflight(inventory, hosts):
     result = preflight(inventory)

@@ -1,0 +1,33 @@
+"""Running the example platforms of inventories/examples on the real engine."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def playbook(example, name, *args):
+    """Run one of the collection's playbooks on an example's inventory."""
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1")
+    inventory = PROJECT / "inventories" / "examples" / example / "hosts.yml"
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
+               str(PROJECT / "playbooks" / name), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=1500, check=False)
+
+
+def health_by_service(engine, platform, timeout=60):
+    """Docker's health status of each of the platform's containers, once none is starting.
+
+    The roles' gates pass as soon as a service answers, which may be before
+    Docker's own first probe."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = engine.containers.list(filters={"label": "org.tersane.platform=%s" % platform})
+        status = {c.labels["org.tersane.service"]: c.attrs["State"]["Health"]["Status"] for c in found}
+        if "starting" not in status.values() or time.monotonic() > deadline:
+            return status
+        time.sleep(0.5)

@@ -1,0 +1,74 @@
+"""The BilanCompetence example platform (inventories/examples/bilancompetence)
+converged on the real engine in build mode: PostgreSQL, Redis with AOF, a
+backend and a frontend ordered by health, and nginx terminating TLS with a
+self-signed certificate made by community.crypto. Torn down afterwards,
+volumes included."""
+
+import json
+import os
+import ssl
+import urllib.error
+import urllib.request
+
+import docker
+import pytest
+
+from example_platform import health_by_service, playbook
+
+EXAMPLE = "bilancompetence"
+CERT = "/etc/tersane/bilan/secrets/proxy/server.crt"
+
+
+@pytest.fixture(scope="module")
+def platform():
+    result = playbook(EXAMPLE, "site.yml")
+    try:
+        assert result.returncode == 0, result.stdout[-4000:]
+        yield docker.from_env()
+    finally:
+        playbook(EXAMPLE, "teardown.yml", "-e", "purge=true")
+
+
+def fetch(url, context=None):
+    with urllib.request.urlopen(url, timeout=10, context=context) as reply:
+        return reply.status, reply.read().decode()
+
+
+def test_every_container_is_healthy_and_the_proxy_unprivileged(platform):
+    status = health_by_service(platform, "bilan")
+    assert status == dict.fromkeys(("postgres", "redis", "backend", "frontend", "proxy"), "healthy")
+    proxy = platform.containers.get("bilan_proxy").attrs
+    assert proxy["Config"]["User"] == "101:101"
+    assert proxy["HostConfig"]["CapDrop"] == ["ALL"] and proxy["HostConfig"]["ReadonlyRootfs"] is True
+
+
+def test_tls_is_verified_against_the_self_signed_certificate(platform):
+    context = ssl.create_default_context(cafile=CERT)
+    status, body = fetch("https://127.0.0.1:57443/api/health", context)
+    assert status == 200 and json.loads(body)["status"] == "ok"
+    status, body = fetch("https://127.0.0.1:57443/", context)
+    assert status == 200 and json.loads(body) == {"service": "frontend"}
+    with pytest.raises(urllib.error.URLError):
+        fetch("https://127.0.0.1:57443/", ssl.create_default_context())  # unknown issuer
+
+
+def test_plain_http_is_sent_to_https(platform):
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        opener.open("http://127.0.0.1:57080/api/health", timeout=10)
+    assert caught.value.code == 301
+    assert caught.value.headers["Location"] == "https://127.0.0.1:57443/api/health"
+
+
+def test_key_is_private_to_nginx(platform):
+    info = os.stat("/etc/tersane/bilan/secrets/proxy/server.key")
+    assert oct(info.st_mode & 0o777) == "0o400" and info.st_uid == 101
+
+
+def test_second_converge_changes_nothing(platform):
+    result = playbook(EXAMPLE, "site.yml")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "changed=0" in result.stdout
