@@ -37,7 +37,7 @@ def engine():
             pytest.skip("%s is absent: `make up OFFLINE=1` or `make molecule` builds it" % image)
     yield client
     for container in client.containers.list(all=True, filters={"label": "org.tersane.test"}):
-        container.remove(force=True)
+        container.remove(force=True, v=True)
 
 
 def free_port():
@@ -78,7 +78,7 @@ def redis_server(engine):
         "redis", gate_probes.redis_probe("127.0.0.1", port, "s3cret"), timeout=60))
     assert outcome.passed, outcome.message
     yield port
-    container.remove(force=True)
+    container.remove(force=True, v=True)
 
 
 @pytest.fixture(scope="module")

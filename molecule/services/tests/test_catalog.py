@@ -91,7 +91,7 @@ def test_dependents_start_only_after_their_dependencies_are_healthy(engine, play
     """From scratch, Docker's own event log shows each dependent started after
     every dependency it needs healthy turned healthy."""
     for container in containers(engine).values():
-        container.remove(force=True)
+        container.remove(force=True, v=True)
     since = time.time() - 1
     result = playbook("site.yml", "--tags", "services")
     assert result.returncode == 0, result.stdout[-3000:]
@@ -136,7 +136,7 @@ def test_config_change_recreates_only_that_container(engine, playbook, tmp_path)
 
 def test_unhealthy_dependency_stops_its_dependents_and_is_named(engine, playbook, tmp_path):
     for name in ("ledger", "gateway"):
-        containers(engine)[name].remove(force=True)
+        containers(engine)[name].remove(force=True, v=True)
     extra = tmp_path / "extra.json"
     extra.write_text(json.dumps({"services_host_env": {"gateway": {"HOST_ONLY": "yes"},
                                                        "store": {"STANDIN_HEALTHY": "false"}}}))
