@@ -243,13 +243,20 @@ def parse_docker_env(text: str, source: str) -> Parsed:
     return parsed
 
 
+def _line_value_problem(value: str, what: str, strips_start: bool) -> Optional[str]:
+    """Why a one-line ``KEY=value`` file format cannot hold ``value``, or None."""
+    if "\n" in value or "\r" in value:
+        return "%s cannot hold a line break in a value" % what
+    if strips_start and value != value.strip():
+        return "%s drop whitespace at the start and end of a value" % what
+    if value != value.rstrip():
+        return "%s drop whitespace at the end of a value" % what
+    return None
+
+
 def docker_env_problem(value: str) -> Optional[str]:
     """Why a Docker env-file cannot hold ``value``, or None."""
-    if "\n" in value or "\r" in value:
-        return "Docker env-files cannot hold a line break in a value"
-    if value != value.rstrip():
-        return "Docker env-files drop whitespace at the end of a value"
-    return None
+    return _line_value_problem(value, "Docker env-files", strips_start=False)
 
 
 def render_docker_env(data: Dict[str, Any]) -> str:
@@ -466,11 +473,7 @@ def ini_key_problem(name: str, section: bool) -> Optional[str]:
 
 def ini_value_problem(value: str) -> Optional[str]:
     """Why an INI file cannot hold ``value`` so that it reads back the same, or None."""
-    if "\n" in value or "\r" in value:
-        return "INI files cannot hold a line break in a value"
-    if value != value.strip():
-        return "INI files drop whitespace at the start and end of a value"
-    return None
+    return _line_value_problem(value, "INI files", strips_start=True)
 
 
 def render_ini(data: Dict[str, Any]) -> str:

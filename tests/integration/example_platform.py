@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+import docker
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 
@@ -31,3 +33,13 @@ def health_by_service(engine, platform, timeout=60):
         if "starting" not in status.values() or time.monotonic() > deadline:
             return status
         time.sleep(0.5)
+
+
+def converged(example):
+    """Converge an example, yield a Docker client, then tear it down with its volumes."""
+    result = playbook(example, "site.yml")
+    try:
+        assert result.returncode == 0, result.stdout[-4000:]
+        yield docker.from_env()
+    finally:
+        playbook(example, "teardown.yml", "-e", "purge=true")

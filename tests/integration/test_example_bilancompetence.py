@@ -10,10 +10,9 @@ import ssl
 import urllib.error
 import urllib.request
 
-import docker
 import pytest
 
-from example_platform import health_by_service, playbook
+from example_platform import converged, health_by_service, playbook
 
 EXAMPLE = "bilancompetence"
 CERT = "/etc/tersane/bilan/secrets/proxy/server.crt"
@@ -21,12 +20,7 @@ CERT = "/etc/tersane/bilan/secrets/proxy/server.crt"
 
 @pytest.fixture(scope="module")
 def platform():
-    result = playbook(EXAMPLE, "site.yml")
-    try:
-        assert result.returncode == 0, result.stdout[-4000:]
-        yield docker.from_env()
-    finally:
-        playbook(EXAMPLE, "teardown.yml", "-e", "purge=true")
+    yield from converged(EXAMPLE)
 
 
 def fetch(url, context=None):

@@ -7,12 +7,11 @@ consumers; then the whole platform is torn down, volumes included."""
 import json
 import urllib.request
 
-import docker
 import psycopg2
 import pytest
 import yaml
 
-from example_platform import PROJECT, health_by_service, playbook
+from example_platform import PROJECT, converged, health_by_service
 
 EXAMPLE = "sentiric"
 SERVICES = ("telephony-gateway", "agent-service", "cdr-service")
@@ -26,12 +25,7 @@ def settings():
 
 @pytest.fixture(scope="module")
 def platform():
-    result = playbook(EXAMPLE, "site.yml")
-    try:
-        assert result.returncode == 0, result.stdout[-4000:]
-        yield docker.from_env()
-    finally:
-        playbook(EXAMPLE, "teardown.yml", "-e", "purge=true")
+    yield from converged(EXAMPLE)
 
 
 def metric(port, kind):

@@ -1,34 +1,23 @@
 """Helpers for the verify step: the scenario's inventory values, clients for the
 broker, and a way to run the scenario's converge playbook again."""
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-import docker
 import pika
 import pika.exceptions
 import pytest
 import requests
-import yaml
 
 SCENARIO = Path(__file__).resolve().parents[1]
-PROJECT = SCENARIO.parents[1]
+sys.path.insert(0, str(SCENARIO.parent / "shared"))
+from scenario import run_playbook, session_fixtures  # noqa: E402
+
 INVENTORY = SCENARIO / "inventory" / "hosts.yml"
 CONTAINER = "mqtest_rabbitmq"
 
 
-@pytest.fixture(scope="session")
-def platform_vars():
-    """The scenario's group_vars, as the tests expect them."""
-    with open(SCENARIO / "inventory" / "group_vars" / "all" / "platform.yml") as handle:
-        return yaml.safe_load(handle)
-
-
-@pytest.fixture(scope="session")
-def engine():
-    return docker.from_env()
+platform_vars, engine, playbook, run_site_playbook = session_fixtures(SCENARIO)
 
 
 @pytest.fixture(scope="session")
@@ -76,16 +65,7 @@ def api(platform_vars, admin):
 
 def run_converge(*args, extra_vars=None, inventory=INVENTORY):
     """Run the scenario's converge playbook on its inventory."""
-    env = dict(os.environ,
-               ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"),
-               MOLECULE_SCENARIO_DIRECTORY=str(SCENARIO),
-               ANSIBLE_NOCOLOR="1")
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
-               str(SCENARIO / "converge.yml"), *args]
-    for key, value in (extra_vars or {}).items():
-        command += ["-e", "%s=%s" % (key, value)]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
+    return run_playbook(SCENARIO, SCENARIO / "converge.yml", *args, extra_vars=extra_vars, inventory=inventory)
 
 
 @pytest.fixture(scope="session")
