@@ -166,3 +166,23 @@ def test_profile_deploys_a_subset_with_its_dependencies(engine, playbook, tmp_pa
         playbook("teardown.yml", extra_vars={"platform_name": platform, "platform_network": platform,
                                              "purge": "true"})
     assert containers(engine, platform) == {}
+
+
+def test_check_mode_on_the_converged_catalog_predicts_no_change(engine, playbook):
+    before = identities(engine)
+    result = playbook("site.yml", "--check", "--diff")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "changed=0" in result.stdout
+    assert identities(engine) == before
+
+
+def test_check_mode_predicts_a_config_change_without_making_it(engine, playbook, tmp_path):
+    before = identities(engine)
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps({"services_host_env": {"gateway": {"HOST_ONLY": "no"}}}))
+    result = playbook("site.yml", "--check", "--diff", "-e", "@%s" % extra)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "+HOST_ONLY=no" in result.stdout and "-HOST_ONLY=yes" in result.stdout
+    assert "changed=0" not in result.stdout
+    assert identities(engine) == before
+    assert env_of(containers(engine)["gateway"])["HOST_ONLY"] == "yes"
