@@ -68,10 +68,6 @@ _value:
       description: Service names grouped in waves; a wave's services depend only on earlier waves.
       type: list
       elements: list
-    gate_in_wave:
-      description: Services some dependent needs healthy; their wave waits for them.
-      type: list
-      elements: str
     added:
       description: Services enabled only as dependencies, each with the services that need it.
       type: dict

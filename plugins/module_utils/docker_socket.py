@@ -69,6 +69,30 @@ def get_json(docker_host: str, path: str, timeout: float = 5.0) -> Any:
     return json.loads(body.decode("utf-8"))
 
 
+def post(docker_host: str, path: str, timeout: float = 5.0) -> int:
+    """POST to ``path`` of the Docker API with no body; return the HTTP status."""
+    conn = _UnixHTTPConnection(socket_path(docker_host), timeout=timeout)
+    try:
+        conn.request("POST", path, body=b"", headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        body = response.read()
+    except OSError as exc:
+        raise DockerSocketError("cannot reach Docker at %s: %s" % (docker_host, exc))
+    finally:
+        conn.close()
+    if response.status == 404:
+        raise NotFound(path)
+    if response.status >= 400:
+        raise DockerSocketError("Docker API %s answered %d: %s"
+                                % (path, response.status, body[:200].decode("utf-8", "replace")))
+    return response.status
+
+
+def start_container(docker_host: str, name: str, timeout: float = 30.0) -> bool:
+    """Start a container; True when it was started, False when it was running already."""
+    return post(docker_host, "/containers/%s/start" % quote(name, safe=""), timeout) == 204
+
+
 def inspect_container(docker_host: str, name: str, timeout: float = 5.0) -> Optional[Dict[str, Any]]:
     """Return the container's inspect document, or None when it does not exist."""
     try:

@@ -51,12 +51,14 @@ def health_log(state: Mapping[str, Any], lines: int = HEALTH_LOG_LINES) -> List[
 
 def container_verdict(doc: Optional[Mapping[str, Any]], name: str,
                       baseline_restarts: Optional[int] = None,
-                      keep_waiting_when_unhealthy: bool = False) -> ProbeResult:
+                      keep_waiting_when_unhealthy: bool = False,
+                      wait_for: str = "healthy") -> ProbeResult:
     """Judge a container's inspect document.
 
-    Healthy (or running, for a container without a healthcheck) passes;
-    ``starting`` waits; an exit, a restart since ``baseline_restarts`` or
-    ``unhealthy`` fails at once, unless ``keep_waiting_when_unhealthy``.
+    Healthy (or running, for a container without a healthcheck, or when
+    ``wait_for`` is ``running``) passes; ``starting`` waits; an exit, a restart
+    since ``baseline_restarts`` or ``unhealthy`` fails at once, unless
+    ``keep_waiting_when_unhealthy``.
     """
     if doc is None:
         return ProbeResult(False, "container %s does not exist" % name)
@@ -74,6 +76,8 @@ def container_verdict(doc: Optional[Mapping[str, Any]], name: str,
     if status != "running":
         return ProbeResult(False, "container %s is %s" % (name, status))
     health = state.get("Health")
+    if wait_for == "running":
+        return ProbeResult(True, "container %s is running" % name)
     if not health:
         return ProbeResult(True, "container %s is running (no healthcheck)" % name)
     health_status = health.get("Status")
@@ -86,24 +90,38 @@ def container_verdict(doc: Optional[Mapping[str, Any]], name: str,
 
 
 def container_watch(name: str, docker_host: str = docker_socket.DEFAULT_DOCKER_HOST,
-                    keep_waiting_when_unhealthy: bool = False) -> Probe:
+                    keep_waiting_when_unhealthy: bool = False, start: bool = False,
+                    wait_for: str = "healthy",
+                    on_start: Optional[Callable[[str], None]] = None) -> Probe:
     """Judge the container at each call; its restart count at the first look is
-    the baseline, so a later restart fails the check."""
+    the baseline, so a later restart fails the check.
+
+    With ``start``, the first look starts the container when it is created or
+    exited (the check runs only once its dependencies passed, so this starts
+    services in dependency order) and tells ``on_start``.
+    """
     baseline: Dict[str, Optional[int]] = {"restarts": None}
 
     def judge(timeout: float) -> ProbeResult:
         doc = docker_socket.inspect_container(docker_host, name, timeout=max(timeout, 0.1))
         if doc is not None and baseline["restarts"] is None:
-            baseline["restarts"] = doc.get("RestartCount", 0) or 0
-        return container_verdict(doc, name, baseline["restarts"], keep_waiting_when_unhealthy)
+            if start and (doc.get("State") or {}).get("Status") in ("created", "exited"):
+                if docker_socket.start_container(docker_host, name) and on_start is not None:
+                    on_start(name)
+                doc = docker_socket.inspect_container(docker_host, name, timeout=max(timeout, 0.1))
+            if doc is not None:
+                baseline["restarts"] = doc.get("RestartCount", 0) or 0
+        return container_verdict(doc, name, baseline["restarts"], keep_waiting_when_unhealthy, wait_for)
 
     return judge
 
 
 def container_probe(name: str, docker_host: str = docker_socket.DEFAULT_DOCKER_HOST,
-                    keep_waiting_when_unhealthy: bool = False) -> Probe:
+                    keep_waiting_when_unhealthy: bool = False, start: bool = False,
+                    wait_for: str = "healthy",
+                    on_start: Optional[Callable[[str], None]] = None) -> Probe:
     """Probe a container's state through the Docker API socket."""
-    return container_watch(name, docker_host, keep_waiting_when_unhealthy)
+    return container_watch(name, docker_host, keep_waiting_when_unhealthy, start, wait_for, on_start)
 
 
 def watching(probe: Probe, name: str,

@@ -400,27 +400,13 @@ def deployment_waves(catalog: Catalog, names: Sequence[str]) -> List[List[str]]:
     return gate_graph.waves(catalog.deps(names))
 
 
-def gated_before_dependents(catalog: Catalog, names: Sequence[str]) -> Set[str]:
-    """Services some selected service depends on with ``condition: healthy``.
-
-    Their wave waits until they are healthy before the next wave starts;
-    services needed only ``started`` are not waited for at that point.
-    """
-    gated: Set[str] = set()
-    for name in names:
-        for dep in catalog.services[name]["depends_on"]:
-            if dep["condition"] == "healthy" and dep["name"] in catalog.services:
-                gated.add(dep["name"])
-    return gated
-
-
 def plan(services: Any, enabled: Union[str, Sequence[str], None] = "all", platform: str = "tersane",
          defaults: Optional[Mapping[str, Any]] = None, external: Sequence[str] = ()) -> Dict[str, Any]:
     """Everything the services role needs, worked out before any change.
 
-    ``waves`` lists the selected services' names in deployment order;
-    ``gate_in_wave`` names those waited for before the next wave starts
-    (the rest are waited for together at the end); ``added`` tells which
+    ``waves`` lists the selected services' names in deployment order
+    (containers are created in that order, then started by
+    :func:`start_checks` as their dependencies become ready); ``added`` tells which
     services were enabled only because others depend on them; ``external``
     lists the selected services that the platform's own roles run.
     """
@@ -430,8 +416,34 @@ def plan(services: Any, enabled: Union[str, Sequence[str], None] = "all", platfo
     return {
         "services": {name: catalog.services[name] for name in names},
         "waves": waves,
-        "gate_in_wave": sorted(gated_before_dependents(catalog, names)),
         "added": added,
         "disabled": [name for name in catalog.names if name not in names],
         "external": external_selected,
     }
+
+
+def start_checks(services: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """Health gate checks that start ``services`` (normalised entries of one host) in order.
+
+    Each service's check starts its container once its dependencies passed and
+    waits until it is healthy. A dependency needed only ``started`` gets a
+    second check, ``<name>:running``, that passes once its container runs.
+    Dependencies outside ``services`` (the data services, or services of other
+    hosts) are up before this runs and are left out.
+    """
+    here = {service["name"]: service for service in services}
+
+    def deps_of(service: Mapping[str, Any]) -> List[str]:
+        return [dep["name"] if dep["condition"] == "healthy" else dep["name"] + ":running"
+                for dep in service["depends_on"] if dep["name"] in here]
+
+    needed_running = {dep["name"] for service in services for dep in service["depends_on"]
+                      if dep["condition"] == "started" and dep["name"] in here}
+    checks: List[Dict[str, Any]] = []
+    for service in services:
+        base = {"type": "container", "container": service["container_name"], "start": True,
+                "timeout": service["health_timeout"], "depends_on": deps_of(service)}
+        checks.append(dict(base, name=service["name"]))
+        if service["name"] in needed_running:
+            checks.append(dict(base, name=service["name"] + ":running", wait_for="running"))
+    return checks

@@ -72,6 +72,22 @@ options:
             retried until the timeout. Lets a check pass as soon as the service answers, before Docker's
             own health check has run.
         type: str
+      start:
+        description:
+          - For O(checks[].type=container), start the container once the check's dependencies have
+            passed, if it is created or exited, then wait for it. Created containers started this way
+            come up in dependency order, each as soon as what it depends on is ready.
+          - Starting a container is a change; in check mode nothing is started.
+        type: bool
+        default: false
+      wait_for:
+        description:
+          - For O(checks[].type=container), what passes the check. C(healthy) waits for Docker's health
+            status (or running, for a container without a healthcheck); C(running) passes once the
+            container runs, as compose's C(service_started) condition.
+        type: str
+        choices: [healthy, running]
+        default: healthy
       keep_waiting_when_unhealthy:
         description:
           - For O(checks[].type=container), keep waiting when the container is C(unhealthy)
@@ -212,6 +228,12 @@ checks:
       description: What was probed.
       type: str
       sample: container tersane_postgres
+started:
+  description: Containers the gate started (checks with O(checks[].start=true)).
+  returned: always
+  type: list
+  elements: str
+  sample: [tersane_orders]
 order:
   description: The checks grouped in waves; a wave starts once the checks it depends on passed.
   returned: always
@@ -241,6 +263,8 @@ CHECK_OPTIONS = dict(
     container=dict(type="str"),
     watch_container=dict(type="str"),
     keep_waiting_when_unhealthy=dict(type="bool", default=False),
+    start=dict(type="bool", default=False),
+    wait_for=dict(type="str", default="healthy", choices=["healthy", "running"]),
     host=dict(type="str", default="127.0.0.1"),
     port=dict(type="int"),
     url=dict(type="str"),
@@ -270,23 +294,24 @@ REQUIRED_IF = [
 ]
 
 
-def build_probe(spec, docker_host):
+def build_probe(spec, docker_host, on_start=None):
     """Turn one validated check dict into a probe callable and a description."""
-    probe, description = _protocol_probe(spec, docker_host)
+    probe, description = _protocol_probe(spec, docker_host, on_start)
     if spec["watch_container"] and spec["type"] != "container":
         probe = gate_probes.watching(probe, spec["watch_container"], docker_host)
         description += " (container %s)" % spec["watch_container"]
     return probe, description
 
 
-def _protocol_probe(spec, docker_host):
+def _protocol_probe(spec, docker_host, on_start=None):
     kind = spec["type"]
     tls = dict(validate_certs=spec["validate_certs"], ca_path=spec["ca_path"],
                client_cert=spec["client_cert"], client_key=spec["client_key"])
     where = "%s:%s" % (spec["host"], spec["port"])
     if kind == "container":
         return (gate_probes.container_probe(spec["container"], docker_host,
-                                            spec["keep_waiting_when_unhealthy"]),
+                                            spec["keep_waiting_when_unhealthy"], spec["start"],
+                                            spec["wait_for"], on_start),
                 "container %s" % spec["container"])
     if kind == "tcp":
         return gate_probes.tcp_probe(spec["host"], spec["port"]), "tcp %s" % where
@@ -327,19 +352,21 @@ def main():
         module.fail_json(msg="health_gate: invalid checks: %s" % exc)
 
     checks = []
+    started_containers = []
     for spec in specs:
-        probe, description = build_probe(spec, module.params["docker_host"])
+        probe, description = build_probe(spec, module.params["docker_host"], started_containers.append)
         checks.append(gate_runner.Check(spec["name"], probe, spec["depends_on"], spec["timeout"],
                                         spec["interval"], description))
 
     if module.check_mode:
         planned = [gate_runner.Outcome(c.name, "planned", description=c.description).as_dict()
                    for c in checks]
-        module.exit_json(changed=False, checks=planned, order=order, elapsed=0.0)
+        module.exit_json(changed=False, checks=planned, order=order, elapsed=0.0, started=[])
 
     started = time.monotonic()
     outcomes = gate_runner.run(checks)
-    result = dict(changed=False, checks=[o.as_dict() for o in outcomes], order=order,
+    result = dict(changed=bool(started_containers), started=sorted(set(started_containers)),
+                  checks=[o.as_dict() for o in outcomes], order=order,
                   elapsed=round(time.monotonic() - started, 3))
     failed = [o for o in outcomes if not o.passed]
     if failed:

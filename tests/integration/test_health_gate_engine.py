@@ -52,6 +52,12 @@ def start(engine, image, command=None, healthcheck=None, ports=None, environment
         labels=LABEL, healthcheck=healthcheck, ports=ports or {}, environment=environment or {})
 
 
+def docker_time(text):
+    """Docker's RFC 3339 times (nanoseconds, trailing zeros trimmed) made comparable."""
+    stamp, _dot, fraction = text.rstrip("Z").partition(".")
+    return stamp, fraction.split("+")[0].split("-")[0].ljust(9, "0")
+
+
 def seconds(value):
     return int(value * 1e9)
 
@@ -212,3 +218,33 @@ def test_check_mode_plans_without_probing():
     assert not result.get("failed")
     assert result["order"] == [["a"], ["b"]]
     assert [c["status"] for c in result["checks"]] == ["planned", "planned"]
+
+
+def test_start_brings_created_containers_up_in_dependency_order(engine):
+    """Two created (never started) containers: the gate starts the dependent
+    only once its dependency is healthy, and reports both as started."""
+    healthcheck = {"test": ["CMD", "redis-cli", "ping"], "interval": seconds(0.5), "retries": 3}
+    first, second = (engine.containers.create(REDIS_IMAGE, name="tersane-test-%s" % uuid.uuid4().hex[:8],
+                                              labels=LABEL, healthcheck=healthcheck) for _ in range(2))
+    result = gate([{"name": "first", "type": "container", "container": first.name, "start": True, "timeout": 60},
+                   {"name": "second", "type": "container", "container": second.name, "start": True,
+                    "depends_on": ["first"], "timeout": 60}])
+    assert not result.get("failed"), result
+    assert result["changed"] is True and result["started"] == sorted([first.name, second.name])
+    first.reload()
+    second.reload()
+    first_healthy = next(entry["End"] for entry in first.attrs["State"]["Health"]["Log"] if entry["ExitCode"] == 0)
+    assert docker_time(second.attrs["State"]["StartedAt"]) > docker_time(first_healthy)
+    again = gate([{"name": "first", "type": "container", "container": first.name, "start": True}])
+    assert again["changed"] is False and again["started"] == []
+
+
+def test_running_condition_passes_before_the_container_is_healthy(engine):
+    container = engine.containers.create(REDIS_IMAGE, ["sh", "-c", "sleep 30"],
+                                         name="tersane-test-%s" % uuid.uuid4().hex[:8], labels=LABEL,
+                                         healthcheck={"test": ["CMD", "false"], "interval": seconds(5)})
+    result = gate([{"name": "sleeper", "type": "container", "container": container.name, "start": True,
+                    "wait_for": "running", "timeout": 10}])
+    assert not result.get("failed"), result
+    container.reload()
+    assert container.attrs["State"]["Health"]["Status"] == "starting"

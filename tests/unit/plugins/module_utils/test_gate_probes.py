@@ -191,3 +191,31 @@ def test_watching_lets_the_protocol_decide_while_the_container_starts(monkeypatc
     watched = gate_probes.watching(lambda t: gate_probes.ProbeResult(True, "PONG"), "cache")
     assert watched(1.0).message == "PONG"
     assert watched(1.0).message == "PONG"  # unhealthy by Docker, yet answering: the protocol decides
+
+
+def test_wait_for_running_passes_a_running_container_before_it_is_healthy():
+    result = gate_probes.container_verdict(inspect_doc(health="starting"), "c", wait_for="running")
+    assert result.ok and "is running" in result.message
+    assert gate_probes.container_verdict(inspect_doc("exited"), "c", wait_for="running").fatal
+
+
+def test_start_starts_a_created_container_once_and_reports_it(monkeypatch):
+    """Docker's answers are stubbed here; tests/integration starts real containers."""
+    docs = iter([inspect_doc("created"), inspect_doc(health="starting"), inspect_doc(health="healthy")])
+    starts, reported = [], []
+    monkeypatch.setattr(gate_probes.docker_socket, "inspect_container", lambda *a, **k: next(docs))
+    monkeypatch.setattr(gate_probes.docker_socket, "start_container",
+                        lambda host, name: starts.append(name) or True)
+    probe = gate_probes.container_probe("api", start=True, on_start=reported.append)
+    assert probe(1.0).message == "container api is starting"
+    assert probe(1.0).ok
+    assert starts == ["api"] and reported == ["api"]
+
+
+def test_start_leaves_a_running_container_alone(monkeypatch):
+    """Docker's answers are stubbed here."""
+    monkeypatch.setattr(gate_probes.docker_socket, "inspect_container",
+                        lambda *a, **k: inspect_doc(health="healthy"))
+    monkeypatch.setattr(gate_probes.docker_socket, "start_container",
+                        lambda *a, **k: pytest.fail("a running container was started"))
+    assert gate_probes.container_probe("api", start=True)(1.0).ok

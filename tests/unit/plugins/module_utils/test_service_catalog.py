@@ -24,10 +24,9 @@ def problems_of(services, **kwargs):
     return caught.value.problems
 
 
-def test_chain_deploys_in_order_and_gates_every_dependency():
+def test_chain_deploys_in_order():
     plan = sc.plan(CHAIN)
     assert plan["waves"] == [["db"], ["api"], ["web"]]
-    assert plan["gate_in_wave"] == ["api", "db"]
     assert plan["added"] == {} and plan["disabled"] == []
 
 
@@ -36,10 +35,9 @@ def test_diamond_puts_independent_services_in_one_wave():
     assert plan["waves"] == [["base"], ["left", "right"], ["top"]]
 
 
-def test_started_condition_orders_without_gating():
+def test_started_condition_still_orders():
     plan = sc.plan([svc("cache"), svc("api", {"name": "cache", "condition": "started"})])
     assert plan["waves"] == [["cache"], ["api"]]
-    assert plan["gate_in_wave"] == []
 
 
 def test_compose_style_depends_on_mapping():
@@ -178,7 +176,6 @@ def test_waves_respect_every_dependency_of_any_acyclic_catalog(edges):
 def test_external_services_may_be_depended_on_and_are_not_deployed():
     plan = sc.plan([svc("api", "postgres", "cache"), svc("cache")], external=["postgres"])
     assert plan["waves"] == [["cache"], ["api"]]
-    assert plan["gate_in_wave"] == ["cache"]
     assert "postgres" not in plan["services"]
     [(_index, message)] = problems_of([svc("api", "postgres")])
     assert "'postgres'" in message
@@ -198,3 +195,20 @@ def test_enabled_may_be_a_comma_separated_string():
     plan = sc.plan(DIAMOND, enabled="left, right")
     assert sorted(plan["services"]) == ["base", "left", "right"]
     assert plan["added"] == {"base": ["left", "right"]}
+
+
+def test_start_checks_follow_dependencies_and_conditions():
+    plan = sc.plan([svc("db"), svc("cache"), svc("api", "db", {"name": "cache", "condition": "started"}, "postgres")],
+                   platform="p", external=["postgres"])
+    checks = {check["name"]: check for check in sc.start_checks(list(plan["services"].values()))}
+    assert sorted(checks) == ["api", "cache", "cache:running", "db"]
+    assert checks["api"]["depends_on"] == ["db", "cache:running"]  # postgres is up already
+    assert checks["cache:running"]["wait_for"] == "running" and checks["cache:running"]["container"] == "p_cache"
+    assert "wait_for" not in checks["cache"]
+    assert all(check["start"] and check["type"] == "container" for check in checks.values())
+
+
+def test_start_checks_leave_out_services_of_other_hosts():
+    plan = sc.plan([svc("db"), svc("api", "db")])
+    [check] = sc.start_checks([plan["services"]["api"]])
+    assert check["name"] == "api" and check["depends_on"] == []
