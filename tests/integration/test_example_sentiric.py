@@ -5,6 +5,7 @@ wired with depends_on. A call event published by the gateway reaches both
 consumers; then the whole platform is torn down, volumes included."""
 
 import json
+import time
 import urllib.request
 
 import psycopg2

@@ -224,8 +224,8 @@ def test_start_brings_created_containers_up_in_dependency_order(engine):
     """Two created (never started) containers: the gate starts the dependent
     only once its dependency is healthy, and reports both as started."""
     healthcheck = {"test": ["CMD", "redis-cli", "ping"], "interval": seconds(0.5), "retries": 3}
-    first, second = (engine.containers.create(REDIS_IMAGE, name="tersane-test-%s" % uuid.uuid4().hex[:8],
-                                              labels=LABEL, healthcheck=healthcheck) for _ in range(2))
+    first, second = (engine.containers.create(REDIS_IMAGE, name="tersane-test-%s-%s" % (role, uuid.uuid4().hex[:8]),
+                                              labels=LABEL, healthcheck=healthcheck) for role in ("first", "second"))
     result = gate([{"name": "first", "type": "container", "container": first.name, "start": True, "timeout": 60},
                    {"name": "second", "type": "container", "container": second.name, "start": True,
                     "depends_on": ["first"], "timeout": 60}])
