@@ -213,15 +213,20 @@ def _env_value(value: str) -> str:
     return '"%s"' % "".join(ENV_ESCAPED.get(char, char) for char in value)
 
 
-def render_env(data: Dict[str, Any]) -> str:
-    out = []
+def _env_items(data: Dict[str, Any]) -> List[Tuple[str, str]]:
+    """Sorted (key, value text) pairs of a flat env mapping; a bad key or a nested value fails."""
+    items = []
     for key in sorted(data):
         if not ENV_KEY.fullmatch(key):
             raise FormatError("key %r: %s" % (key, _env_key_error(key)))
         if not is_scalar(data[key]):
             raise FormatError("key %r: env files hold only scalar values, got a %s" % (key, kind(data[key])))
-        out.append("%s=%s\n" % (key, _env_value(scalar_text(data[key]))))
-    return "".join(out)
+        items.append((key, scalar_text(data[key])))
+    return items
+
+
+def render_env(data: Dict[str, Any]) -> str:
+    return "".join("%s=%s\n" % (key, _env_value(value)) for key, value in _env_items(data))
 
 
 # --- Docker env-file ---------------------------------------------------------------
@@ -261,12 +266,7 @@ def docker_env_problem(value: str) -> Optional[str]:
 
 def render_docker_env(data: Dict[str, Any]) -> str:
     out = []
-    for key in sorted(data):
-        if not ENV_KEY.fullmatch(key):
-            raise FormatError("key %r: %s" % (key, _env_key_error(key)))
-        if not is_scalar(data[key]):
-            raise FormatError("key %r: env files hold only scalar values, got a %s" % (key, kind(data[key])))
-        value = scalar_text(data[key])
+    for key, value in _env_items(data):
         problem = docker_env_problem(value)
         if problem:
             raise FormatError("key %r: %s" % (key, problem))

@@ -50,11 +50,17 @@ def socket_path(docker_host: str) -> str:
     return docker_host[len("unix://"):]
 
 
-def get_json(docker_host: str, path: str, timeout: float = 5.0) -> Any:
-    """GET ``path`` from the Docker API and return the decoded JSON body."""
+def _request(docker_host: str, method: str, path: str, timeout: float) -> tuple:
+    """Send one request to the Docker API; return the status and the body.
+
+    A 404 raises :class:`NotFound`, any other error status :class:`DockerSocketError`.
+    """
     conn = _UnixHTTPConnection(socket_path(docker_host), timeout=timeout)
     try:
-        conn.request("GET", path)
+        if method == "POST":
+            conn.request(method, path, body=b"", headers={"Content-Type": "application/json"})
+        else:
+            conn.request(method, path)
         response = conn.getresponse()
         body = response.read()
     except OSError as exc:
@@ -66,26 +72,17 @@ def get_json(docker_host: str, path: str, timeout: float = 5.0) -> Any:
     if response.status >= 400:
         raise DockerSocketError("Docker API %s answered %d: %s"
                                 % (path, response.status, body[:200].decode("utf-8", "replace")))
-    return json.loads(body.decode("utf-8"))
+    return response.status, body
+
+
+def get_json(docker_host: str, path: str, timeout: float = 5.0) -> Any:
+    """GET ``path`` from the Docker API and return the decoded JSON body."""
+    return json.loads(_request(docker_host, "GET", path, timeout)[1].decode("utf-8"))
 
 
 def post(docker_host: str, path: str, timeout: float = 5.0) -> int:
     """POST to ``path`` of the Docker API with no body; return the HTTP status."""
-    conn = _UnixHTTPConnection(socket_path(docker_host), timeout=timeout)
-    try:
-        conn.request("POST", path, body=b"", headers={"Content-Type": "application/json"})
-        response = conn.getresponse()
-        body = response.read()
-    except OSError as exc:
-        raise DockerSocketError("cannot reach Docker at %s: %s" % (docker_host, exc))
-    finally:
-        conn.close()
-    if response.status == 404:
-        raise NotFound(path)
-    if response.status >= 400:
-        raise DockerSocketError("Docker API %s answered %d: %s"
-                                % (path, response.status, body[:200].decode("utf-8", "replace")))
-    return response.status
+    return _request(docker_host, "POST", path, timeout)[0]
 
 
 def start_container(docker_host: str, name: str, timeout: float = 30.0) -> bool:
