@@ -274,6 +274,7 @@ def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[s
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
         raise ValueError("health_timeout must be a positive number of seconds")
     bind = str(defaults.get("bind_address", "127.0.0.1"))
+    user = str(raw.get("user", defaults.get("user", "10001:10001")))
     return {
         "name": name,
         "description": str(raw.get("description", "")),
@@ -282,7 +283,9 @@ def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[s
         "command": [str(part) for part in command] if command else None,
         "entrypoint": _string_list(raw.get("entrypoint"), "entrypoint") or None,
         "working_dir": raw.get("working_dir"),
-        "user": str(raw.get("user", defaults.get("user", "10001:10001"))),
+        "user": user,
+        # owner of the service's secret files: the uid it runs as (root for a user name)
+        "uid": user.split(":")[0] if user.split(":")[0].isdigit() else "0",
         "env": _string_map(raw.get("env"), "env"),
         "env_files": _string_list(raw.get("env_files"), "env_files"),
         "env_schema": _mapping(raw.get("env_schema"), "env_schema"),

@@ -10,12 +10,25 @@ import ssl
 import urllib.error
 import urllib.request
 
+import docker
 import pytest
 
 from example_platform import converged, health_by_service, playbook
 
 EXAMPLE = "bilancompetence"
 CERT = "/etc/tersane/bilan/secrets/proxy/server.crt"
+
+
+def test_check_mode_on_a_fresh_host_plans_without_changing_anything():
+    """Before the platform exists (no network, no containers): check mode runs
+    through every role, reports what it would change, and creates nothing."""
+    engine = docker.from_env()
+    assert not engine.containers.list(all=True, filters={"label": "org.tersane.platform=bilan"})
+    result = playbook(EXAMPLE, "site.yml", "--check")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "changed=0" not in result.stdout
+    assert not engine.containers.list(all=True, filters={"label": "org.tersane.platform=bilan"})
+    assert not engine.networks.list(names=["bilan"])
 
 
 @pytest.fixture(scope="module")

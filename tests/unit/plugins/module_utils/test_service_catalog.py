@@ -212,3 +212,8 @@ def test_start_checks_leave_out_services_of_other_hosts():
     plan = sc.plan([svc("db"), svc("api", "db")])
     [check] = sc.start_checks([plan["services"]["api"]])
     assert check["name"] == "api" and check["depends_on"] == []
+
+
+@pytest.mark.parametrize("user, uid", [("10001:10001", "10001"), ("2000", "2000"), ("app", "0")])
+def test_secret_files_belong_to_the_uid_the_service_runs_as(user, uid):
+    assert sc.plan([svc("api", user=user)])["services"]["api"]["uid"] == uid
