@@ -285,7 +285,7 @@ def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[s
         "working_dir": raw.get("working_dir"),
         "user": user,
         # owner of the service's secret files: the uid it runs as (root for a user name)
-        "uid": user.split(":")[0] if user.split(":")[0].isdigit() else "0",
+        "uid": user.partition(":")[0] if user.partition(":")[0].isdigit() else "0",
         "env": _string_map(raw.get("env"), "env"),
         "env_files": _string_list(raw.get("env_files"), "env_files"),
         "env_schema": _mapping(raw.get("env_schema"), "env_schema"),
