@@ -30,7 +30,7 @@ RESTART_POLICIES = ("no", "on-failure", "always", "unless-stopped")
 KNOWN_KEYS = frozenset((
     "name", "image", "command", "entrypoint", "working_dir", "user", "env", "env_files", "secrets",
     "secret_keys", "secrets_mode", "ports", "volumes", "depends_on", "healthcheck", "health_timeout",
-    "metrics", "log_format", "resources", "group", "read_only", "tmpfs", "cap_add", "labels",
+    "metrics", "probe", "log_format", "resources", "group", "read_only", "tmpfs", "cap_add", "labels",
     "restart_policy", "stop_timeout", "description", "env_schema",
 ))
 
@@ -197,6 +197,27 @@ def parse_healthcheck(value: Any) -> Optional[Dict[str, Any]]:
     return result
 
 
+def parse_probe(value: Any) -> Optional[Dict[str, Any]]:
+    """The health endpoint the blackbox exporter checks: ``{port, path, module}``.
+
+    module is http_2xx (GET path, default /health) or tcp_connect.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) - {"port", "path", "module"}:
+        raise ValueError("probe takes port, path and module")
+    port = value.get("port")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ValueError("probe needs a port (the container port to check)")
+    module = value.get("module", "http_2xx")
+    if module not in ("http_2xx", "tcp_connect"):
+        raise ValueError("probe.module must be http_2xx or tcp_connect, got %r" % (module,))
+    path = str(value.get("path", "/health"))
+    if not path.startswith("/"):
+        raise ValueError("probe.path must start with /")
+    return {"port": port, "path": path, "module": module}
+
+
 def _string_map(value: Any, what: str) -> Dict[str, str]:
     if value is None:
         return {}
@@ -263,6 +284,7 @@ def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[s
         if not isinstance(metrics, Mapping) or not isinstance(metrics.get("port"), int):
             raise ValueError("metrics needs a port (the container port serving metrics)")
         metrics = {"port": metrics["port"], "path": str(metrics.get("path", "/metrics"))}
+    probe = parse_probe(raw.get("probe"))
     resources = raw.get("resources") or {}
     if not isinstance(resources, Mapping) or set(resources) - {"memory", "cpus"}:
         raise ValueError("resources takes memory (e.g. 256m) and cpus (e.g. 0.5)")
@@ -298,6 +320,7 @@ def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[s
         "healthcheck": parse_healthcheck(raw.get("healthcheck")),
         "health_timeout": timeout,
         "metrics": metrics,
+        "probe": probe,
         "log_format": log_format,
         "memory": memory,
         "cpus": cpus,

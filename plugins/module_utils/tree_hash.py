@@ -11,11 +11,17 @@ from typing import Iterable, List
 
 
 def tree_files(root: str) -> List[str]:
-    """Every regular file under ``root``, as sorted paths relative to it."""
+    """Every regular file under ``root``, as sorted paths relative to it.
+
+    Python's byte-code caches are left out: importing a recipe's script in a
+    test must not change the recipe's identity.
+    """
     found = []
     for current, dirs, files in os.walk(root):
-        dirs.sort()
+        dirs[:] = sorted(name for name in dirs if name != "__pycache__")
         for name in files:
+            if name.endswith(".pyc"):
+                continue
             found.append(os.path.relpath(os.path.join(current, name), root))
     return sorted(found)
 

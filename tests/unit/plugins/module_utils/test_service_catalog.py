@@ -217,3 +217,20 @@ def test_start_checks_leave_out_services_of_other_hosts():
 @pytest.mark.parametrize("user, uid", [("10001:10001", "10001"), ("2000", "2000"), ("app", "0")])
 def test_secret_files_belong_to_the_uid_the_service_runs_as(user, uid):
     assert sc.plan([svc("api", user=user)])["services"]["api"]["uid"] == uid
+
+
+def test_probe_defaults_to_http_health():
+    plan = sc.plan([svc("api", probe={"port": 8080})])
+    assert plan["services"][0]["probe"] == {"port": 8080, "path": "/health", "module": "http_2xx"}
+    assert sc.plan([svc("api")])["services"][0]["probe"] is None
+
+
+@pytest.mark.parametrize("probe, message", [
+    ({"path": "/health"}, "probe needs a port"),
+    ({"port": 80, "module": "icmp"}, "probe.module must be"),
+    ({"port": 80, "path": "health"}, "probe.path must start with /"),
+    ({"port": 80, "timeout": 3}, "probe takes port, path and module"),
+])
+def test_bad_probes_are_refused(probe, message):
+    problems = problems_of([svc("api", probe=probe)])
+    assert any(message in text for _line, text in problems), problems

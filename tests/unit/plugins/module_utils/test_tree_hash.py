@@ -45,3 +45,14 @@ def test_each_kind_of_change_changes_the_hash(recipe, change):
 def test_missing_directory_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="recipe directory not found"):
         tree_hash(str(tmp_path / "nope"))
+
+
+def test_byte_code_caches_do_not_change_the_hash(tmp_path):
+    (tmp_path / "tool.py").write_text("print('x')\n")
+    before = tree_hash(str(tmp_path))
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "tool.cpython-311.pyc").write_bytes(b"\x00\x01")
+    (tmp_path / "stray.pyc").write_bytes(b"\x02")
+    assert tree_hash(str(tmp_path)) == before
+    (tmp_path / "tool.py").write_text("print('y')\n")
+    assert tree_hash(str(tmp_path)) != before

@@ -1,0 +1,122 @@
+"""Scrape and probe targets derived from what each host offers."""
+
+import pytest
+
+from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import (
+    TargetError, catalog_endpoints, normalise_endpoint, probe_groups, published_address, routable, scrape_groups)
+
+
+def node(address=None, network="tersane"):
+    return {"job": "node", "container": "tersane_node_exporter", "port": 9100, "network": network,
+            "address": address}
+
+
+def test_same_host_and_network_is_reached_by_container_name():
+    groups = scrape_groups({"mon-1": [node()]}, "mon-1", "tersane", "tersane")
+    assert groups == [{"targets": ["tersane_node_exporter:9100"],
+                       "labels": {"job": "node", "host": "mon-1", "platform": "tersane",
+                                  "__metrics_path__": "/metrics"}}]
+
+
+def test_another_host_is_reached_by_its_published_address():
+    groups = scrape_groups({"app-1": [node("10.0.0.11:9100")], "mon-1": [node()]}, "mon-1", "tersane", "p")
+    assert [group["targets"] for group in groups] == [["10.0.0.11:9100"], ["tersane_node_exporter:9100"]]
+    assert [group["labels"]["host"] for group in groups] == ["app-1", "mon-1"]
+
+
+def test_another_host_without_published_address_names_host_and_job():
+    with pytest.raises(TargetError, match=r"node on app-1 serves on container port 9100 .* mon-1"):
+        scrape_groups({"app-1": [node()]}, "mon-1", "tersane", "p")
+
+
+def test_same_host_on_another_network_needs_an_address():
+    with pytest.raises(TargetError, match="publishes no address"):
+        scrape_groups({"mon-1": [node(network="other")]}, "mon-1", "tersane", "p")
+    groups = scrape_groups({"mon-1": [node("127.0.0.1:9100", network="other")]}, "mon-1", "tersane", "p")
+    assert groups[0]["targets"] == ["127.0.0.1:9100"]
+
+
+def test_path_and_extra_labels_are_kept():
+    endpoint = dict(node(), path="/custom", labels={"service": "orders"})
+    labels = scrape_groups({"h": [endpoint]}, "h", "tersane", "p")[0]["labels"]
+    assert labels["__metrics_path__"] == "/custom" and labels["service"] == "orders"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"job": "bad job"}, "job must be"),
+    ({"container": ""}, "container is required"),
+    ({"port": 0}, "port must be a port number"),
+    ({"port": True}, "port must be a port number"),
+    ({"path": "metrics"}, "path must start with /"),
+    ({"address": "10.0.0.1"}, "address must be host:port"),
+    ({"labels": {"job": "x"}}, "labels may not set job"),
+    ({"labels": {"__address__": "x"}}, "labels may not set __address__"),
+])
+def test_malformed_endpoints_are_refused(change, message):
+    with pytest.raises(TargetError, match=message):
+        normalise_endpoint(dict(node(), **change), "h")
+
+
+def test_a_job_declared_twice_on_one_host_is_refused():
+    with pytest.raises(TargetError, match="job node is declared twice on h"):
+        scrape_groups({"h": [node(), node()]}, "h", "tersane", "p")
+
+
+def test_probes_become_urls_or_addresses_with_their_module():
+    probes = [
+        {"service": "orders", "container": "p_orders", "port": 8080, "network": "tersane"},
+        {"service": "postgres", "container": "p_postgres", "port": 5432, "module": "tcp_connect", "network": "tersane"},
+        {"service": "proxy", "container": "p_proxy", "port": 8443, "module": "tls_expiry", "path": "/nginx-health",
+         "network": "tersane"},
+    ]
+    groups = probe_groups({"h": probes}, "h", "tersane", "p")
+    assert [(group["targets"][0], group["labels"]["module"]) for group in groups] == [
+        ("http://p_orders:8080/health", "http_2xx"),
+        ("p_postgres:5432", "tcp_connect"),
+        ("https://p_proxy:8443/nginx-health", "tls_expiry"),
+    ]
+    assert groups[0]["labels"] == {"service": "orders", "host": "h", "platform": "p", "module": "http_2xx"}
+
+
+def test_unknown_probe_module_is_refused():
+    with pytest.raises(TargetError, match="module must be one of"):
+        probe_groups({"h": [{"service": "x", "container": "c", "port": 1, "module": "icmp"}]}, "h", "n", "p")
+
+
+SERVICES = [
+    {"name": "orders", "container_name": "p_orders", "group": "apps",
+     "metrics": {"port": 8080, "path": "/metrics"}, "probe": {"port": 8080, "path": "/health", "module": "http_2xx"},
+     "ports": [{"address": "0.0.0.0", "host": 18080, "container": 8080, "protocol": "tcp"}]},
+    {"name": "billing", "container_name": "p_billing", "group": "apps", "metrics": None, "probe": None, "ports": []},
+    {"name": "reports", "container_name": "p_reports", "group": "batch",
+     "metrics": {"port": 9000, "path": "/m"}, "probe": None, "ports": []},
+]
+
+
+def test_catalog_endpoints_only_for_the_hosts_groups():
+    endpoints, probes = catalog_endpoints(SERVICES, ["apps", "platform"], "tersane", "10.0.0.5")
+    assert [endpoint["job"] for endpoint in endpoints] == ["orders"]
+    assert endpoints[0]["address"] == "10.0.0.5:18080"
+    assert endpoints[0]["labels"] == {"service": "orders"}
+    assert [(probe["service"], probe["address"]) for probe in probes] == [("orders", "10.0.0.5:18080")]
+    endpoints, probes = catalog_endpoints(SERVICES, ["batch"], "tersane")
+    assert [(endpoint["job"], endpoint["path"], endpoint["address"]) for endpoint in endpoints] == [("reports", "/m", None)]
+    assert probes == []
+
+
+@pytest.mark.parametrize("address, host_address, expected", [
+    ("127.0.0.1", "10.0.0.5", None),
+    ("0.0.0.0", "10.0.0.5", "10.0.0.5:80"),
+    ("0.0.0.0", "", None),
+    ("0.0.0.0", "127.0.0.1", None),
+    ("10.0.0.9", "10.0.0.5", "10.0.0.9:80"),
+])
+def test_routable_addresses(address, host_address, expected):
+    assert routable(address, 80, host_address) == expected
+
+
+def test_published_address_ignores_other_ports_and_udp():
+    service = {"ports": [{"address": "10.0.0.1", "host": 53, "container": 8080, "protocol": "udp"},
+                         {"address": "10.0.0.1", "host": 9999, "container": 9000, "protocol": "tcp"}]}
+    assert published_address(service, 8080) is None
+    assert published_address(service, 9000) == "10.0.0.1:9999"
