@@ -18,9 +18,8 @@ author:
   - tersane.platform contributors (@tersane)
 options:
   _input:
-    description: Normalised catalog entries.
-    type: list
-    elements: dict
+    description: Normalised catalog entries, as a list or as the name -> entry mapping of C(platform_plan.services).
+    type: raw
     required: true
   groups_of_host:
     description: The host's groups (C(group_names)).
@@ -62,6 +61,8 @@ from ansible_collections.tersane.platform.plugins.module_utils import monitoring
 
 
 def catalog_monitoring(services, groups_of_host, network, host_address=""):
+    if isinstance(services, dict):
+        services = [services[name] for name in sorted(services)]
     endpoints, probes = monitoring_targets.catalog_endpoints(services or [], list(groups_of_host or []),
                                                              network, host_address)
     return {"endpoints": endpoints, "probes": probes}

@@ -221,8 +221,8 @@ def test_secret_files_belong_to_the_uid_the_service_runs_as(user, uid):
 
 def test_probe_defaults_to_http_health():
     plan = sc.plan([svc("api", probe={"port": 8080})])
-    assert plan["services"][0]["probe"] == {"port": 8080, "path": "/health", "module": "http_2xx"}
-    assert sc.plan([svc("api")])["services"][0]["probe"] is None
+    assert plan["services"]["api"]["probe"] == {"port": 8080, "path": "/health", "module": "http_2xx"}
+    assert sc.plan([svc("api")])["services"]["api"]["probe"] is None
 
 
 @pytest.mark.parametrize("probe, message", [
