@@ -195,3 +195,26 @@ def routable(address: str, port: int, host_address: str = "") -> Optional[str]:
             return None
         address = host_address
     return "%s:%d" % (address, port)
+
+
+# The job of each exporter, and the service its metrics describe (if one).
+EXPORTER_JOBS = {"node": ("node", None), "container": ("containers", None), "postgres": ("postgres", "postgres"),
+                 "redis": ("redis", "redis"), "blackbox": ("blackbox", None)}
+
+
+def exporter_endpoints(exporters: Sequence[Mapping[str, Any]], prefix: str, network: str,
+                       advertise: str = "") -> List[Dict[str, Any]]:
+    """Endpoints of the exporter containers a host runs (the exporters role's
+    definitions: name, container_port, host_port). With ``advertise`` set the
+    ports are published there, and that is how other hosts reach them."""
+    endpoints: List[Dict[str, Any]] = []
+    for exporter in exporters:
+        name = str(exporter["name"])
+        job, service = EXPORTER_JOBS.get(name, (name, None))
+        endpoint: Dict[str, Any] = {
+            "job": job, "container": "%s%s_exporter" % (prefix, name), "port": int(exporter["container_port"]),
+            "network": network,
+            "address": routable(advertise, int(exporter["host_port"])) if advertise else None,
+            "labels": {"service": service} if service else {}}
+        endpoints.append(endpoint)
+    return endpoints

@@ -120,3 +120,18 @@ def test_published_address_ignores_other_ports_and_udp():
                          {"address": "10.0.0.1", "host": 9999, "container": 9000, "protocol": "tcp"}]}
     assert published_address(service, 8080) is None
     assert published_address(service, 9000) == "10.0.0.1:9999"
+
+
+def test_exporter_endpoints_name_jobs_containers_and_services():
+    from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import exporter_endpoints
+    exporters = [{"name": "node", "container_port": 9100, "host_port": 19100},
+                 {"name": "container", "container_port": 9338, "host_port": 9338},
+                 {"name": "postgres", "container_port": 9187, "host_port": 9187}]
+    local = exporter_endpoints(exporters, "p_", "net")
+    assert [(e["job"], e["container"], e["port"], e["address"], e["labels"]) for e in local] == [
+        ("node", "p_node_exporter", 9100, None, {}),
+        ("containers", "p_container_exporter", 9338, None, {}),
+        ("postgres", "p_postgres_exporter", 9187, None, {"service": "postgres"})]
+    published = exporter_endpoints(exporters[:1], "p_", "net", "10.0.0.7")
+    assert published[0]["address"] == "10.0.0.7:19100"
+    assert exporter_endpoints(exporters[:1], "p_", "net", "127.0.0.1")[0]["address"] is None

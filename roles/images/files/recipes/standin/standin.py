@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 STARTED = time.monotonic()
 COUNTERS = {"published": 0, "consumed": 0, "rejected": 0}
 REQUESTS = {}
+DURATIONS = {}
 LOCK = threading.Lock()
 
 
@@ -128,9 +129,16 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        elapsed = time.monotonic() - getattr(self, "started", time.monotonic())
         with LOCK:
             key = (urllib.parse.urlsplit(self.path).path, status)
             REQUESTS[key] = REQUESTS.get(key, 0) + 1
+            total, count = DURATIONS.get(key[0], (0.0, 0))
+            DURATIONS[key[0]] = (total + elapsed, count + 1)
+
+    def parse_request(self):
+        self.started = time.monotonic()
+        return super().parse_request()
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
         path = urllib.parse.urlsplit(self.path).path
@@ -163,10 +171,14 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             for kind, value in sorted(COUNTERS.items()):
                 lines.append('standin_events_total{service="%s",kind="%s"} %d' % (NAME, kind, value))
-            lines.append("# TYPE standin_http_requests_total counter")
+            # the platform's HTTP convention, read by the alert rules and dashboards
+            lines.append("# TYPE http_requests_total counter")
             for (path, status), value in sorted(REQUESTS.items()):
-                lines.append('standin_http_requests_total{service="%s",path="%s",code="%d"} %d'
-                             % (NAME, path, status, value))
+                lines.append('http_requests_total{path="%s",code="%d"} %d' % (path, status, value))
+            lines.append("# TYPE http_request_duration_seconds summary")
+            for path, (total, count) in sorted(DURATIONS.items()):
+                lines.append('http_request_duration_seconds_sum{path="%s"} %f' % (path, total))
+                lines.append('http_request_duration_seconds_count{path="%s"} %d' % (path, count))
         return "\n".join(lines) + "\n"
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
