@@ -72,7 +72,6 @@ def test_rules_are_loaded_and_healthy(platform_vars):
 
 def test_stopped_service_fires_critical_alert_then_resolves(platform_vars, engine, webhook):
     orders = engine.containers.get("%s_orders" % PLATFORM)
-    stopped_at = time.time()
     orders.stop(timeout=2)
     try:
         firing = webhook.wait_for(
@@ -84,7 +83,6 @@ def test_stopped_service_fires_critical_alert_then_resolves(platform_vars, engin
         orders.start()
     webhook.wait_for(lambda a: a["status"] == "resolved" and a["labels"].get("service") == "orders"
                      and a["labels"]["alertname"] == firing[0]["labels"]["alertname"], 120, "of orders resolved")
-    assert time.time() > stopped_at
 
 
 def post_alerts(platform_vars, *alerts):
