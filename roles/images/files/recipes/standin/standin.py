@@ -15,6 +15,9 @@ Environment (every NAME may instead be given as NAME_FILE, a file holding it):
   AMQP_URL                  amqp://user:password@host:5672/vhost, for publishing and consuming
   STANDIN_PUBLISH_EXCHANGE  exchange POST /publish sends to
   STANDIN_CONSUME_QUEUE     queue consumed in the background
+
+Logs are one JSON object per line (ts, level, service, msg, and for requests the
+trace_id of their W3C traceparent header, or a new one).
 """
 
 import json
@@ -31,6 +34,8 @@ STARTED = time.monotonic()
 COUNTERS = {"published": 0, "consumed": 0, "rejected": 0}
 REQUESTS = {}
 DURATIONS = {}
+# upper bounds of the request-duration histogram, in seconds
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LOCK = threading.Lock()
 
 
@@ -129,12 +134,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        elapsed = time.monotonic() - getattr(self, "started", time.monotonic())
+        now = time.monotonic()
+        elapsed = now - getattr(self, "started", now)
         with LOCK:
             key = (urllib.parse.urlsplit(self.path).path, status)
             REQUESTS[key] = REQUESTS.get(key, 0) + 1
-            total, count = DURATIONS.get(key[0], (0.0, 0))
-            DURATIONS[key[0]] = (total + elapsed, count + 1)
+            total, count, buckets = DURATIONS.get(key[0], (0.0, 0, [0] * len(BUCKETS)))
+            buckets = [n + (elapsed <= bound) for n, bound in zip(buckets, BUCKETS)]
+            DURATIONS[key[0]] = (total + elapsed, count + 1, buckets)
 
     def parse_request(self):
         self.started = time.monotonic()
@@ -175,15 +182,25 @@ class Handler(BaseHTTPRequestHandler):
             lines.append("# TYPE http_requests_total counter")
             for (path, status), value in sorted(REQUESTS.items()):
                 lines.append('http_requests_total{path="%s",code="%d"} %d' % (path, status, value))
-            lines.append("# TYPE http_request_duration_seconds summary")
-            for path, (total, count) in sorted(DURATIONS.items()):
+            lines.append("# TYPE http_request_duration_seconds histogram")
+            for path, (total, count, buckets) in sorted(DURATIONS.items()):
+                for bound, observed in zip(BUCKETS, buckets):
+                    lines.append('http_request_duration_seconds_bucket{path="%s",le="%s"} %d' % (path, bound, observed))
+                lines.append('http_request_duration_seconds_bucket{path="%s",le="+Inf"} %d' % (path, count))
                 lines.append('http_request_duration_seconds_sum{path="%s"} %f' % (path, total))
                 lines.append('http_request_duration_seconds_count{path="%s"} %d' % (path, count))
         return "\n".join(lines) + "\n"
 
+    def trace_id(self):
+        """The W3C traceparent's trace id of the request, or a new one."""
+        parts = (self.headers.get("traceparent") or "").split("-") if self.headers else []
+        if len(parts) == 4 and len(parts[1]) == 32:
+            return parts[1]
+        return os.urandom(16).hex()
+
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         if not self.path.startswith(("/health", "/metrics")):
-            log("info", format % args)
+            log("info", format % args, trace_id=self.trace_id())
 
 
 def main():
