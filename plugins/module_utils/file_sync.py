@@ -155,6 +155,29 @@ def sync(entries: Sequence[Entry], check_mode: bool = False) -> List[Change]:
     return changes
 
 
+def rerooted(entries: Sequence[Entry], root: str, new_root: str) -> List[Entry]:
+    """The same entries under ``new_root`` instead of ``root``, for checking a whole
+    configuration tree in a scratch directory before it replaces the live one.
+    Every entry must lie in ``root`` (or be ``root`` itself)."""
+    base = os.path.normpath(root)
+    moved = []
+    for entry in entries:
+        path = os.path.normpath(entry.path)
+        if path != base and not path.startswith(base + os.sep):
+            raise ValueError("%s is not under the validated directory %s" % (entry.path, root))
+        relative = os.path.relpath(path, base)
+        moved.append(Entry(new_root if relative == "." else os.path.join(new_root, relative),
+                           entry.mode, entry.owner, entry.group, entry.content, entry.secret))
+    return moved
+
+
+def command_for(command: Sequence[str], directory: str) -> List[str]:
+    """The checking command with every ``%s`` replaced by the directory checked."""
+    if not command:
+        raise ValueError("the validation command is empty")
+    return [str(part).replace("%s", directory) for part in command]
+
+
 SECRET_BEFORE = "(secret content: not shown)\n"
 SECRET_AFTER = "(secret content: changed, not shown)\n"
 

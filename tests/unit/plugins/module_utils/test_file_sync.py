@@ -88,3 +88,21 @@ def test_names_and_ids_resolve_alike():
     assert file_sync.resolve_uid(pwd.getpwuid(UID).pw_name) == UID == file_sync.resolve_uid(str(UID))
     assert file_sync.resolve_gid(grp.getgrgid(GID).gr_name) == GID == file_sync.resolve_gid(GID)
     assert file_sync.resolve_uid(None) is None and file_sync.resolve_gid("") is None
+
+
+def test_rerooted_moves_a_tree_and_keeps_ownership_and_mode():
+    entries = [file_sync.Entry("/etc/app", 0o755), file_sync.Entry("/etc/app/rules/a.yml", 0o600, "65534", "65534", "x")]
+    moved = file_sync.rerooted(entries, "/etc/app/", "/tmp/scratch")
+    assert [e.path for e in moved] == ["/tmp/scratch", "/tmp/scratch/rules/a.yml"]
+    assert (moved[1].mode, moved[1].owner, moved[1].content) == (0o600, "65534", "x")
+
+
+def test_rerooted_refuses_an_entry_outside_the_root():
+    with pytest.raises(ValueError, match="/etc/application/x is not under"):
+        file_sync.rerooted([file_sync.Entry("/etc/application/x", 0o644, content="")], "/etc/app", "/tmp/s")
+
+
+def test_command_for_puts_the_directory_in_every_placeholder():
+    assert file_sync.command_for(["check", "--dir=%s", "%s/x.yml"], "/tmp/s") == ["check", "--dir=/tmp/s", "/tmp/s/x.yml"]
+    with pytest.raises(ValueError):
+        file_sync.command_for([], "/tmp/s")
