@@ -10,7 +10,8 @@ name: alloy_level_template
 short_description: Grafana Alloy's level normalisation, generated from the platform's level aliases
 version_added: "0.1.0"
 description:
-  - Takes the level aliases (a raw level word to one of C(INFO), C(WARNING), C(ERROR), C(CRITICAL)) and returns
+  - Takes level aliases (a raw level word to one of C(INFO), C(WARNING), C(ERROR), C(CRITICAL)), added to the
+    platform's own (warn, err, fatal, PostgreSQL's LOG and DEBUG1..5 and more), and returns
     the Go template of Alloy's C(stage.template) that maps a raw level to the platform level (unknown words and
     an absent level give C(INFO); a trailing number, as in PostgreSQL's C(DEBUG1), is ignored).
   - With O(part=pattern), returns instead the regular expression (RE2 and Python) whose C(text_level) group
@@ -20,7 +21,7 @@ author:
   - tersane.platform contributors (@tersane)
 options:
   _input:
-    description: Raw level word to platform level.
+    description: Raw level word to platform level, added to (or overriding) the platform's aliases.
     type: dict
     required: true
   part:
@@ -33,7 +34,7 @@ options:
 EXAMPLES = r"""
 - name: Show the template the shipper normalises levels with
   ansible.builtin.debug:
-    msg: "{{ {'warn': 'WARNING', 'fatal': 'CRITICAL'} | tersane.platform.alloy_level_template }}"
+    msg: "{{ {'oops': 'ERROR'} | tersane.platform.alloy_level_template }}"
 """
 
 RETURN = r"""
@@ -50,9 +51,9 @@ from ansible_collections.tersane.platform.plugins.module_utils import log_levels
 def alloy_level_template(aliases, part="template"):
     try:
         if part == "pattern":
-            return log_levels.console_level_pattern(aliases)
+            return log_levels.console_level_pattern(log_levels.with_defaults(aliases))
         if part == "template":
-            return log_levels.alloy_level_template(aliases)
+            return log_levels.alloy_level_template(log_levels.with_defaults(aliases))
     except ValueError as exc:
         raise AnsibleFilterError("alloy_level_template: %s" % exc) from exc
     raise AnsibleFilterError("alloy_level_template: part must be template or pattern, not %r" % (part,))

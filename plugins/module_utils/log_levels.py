@@ -31,10 +31,16 @@ DEFAULT_ALIASES: Dict[str, str] = {
     "emerg": "CRITICAL", "emergency": "CRITICAL", "alert": "CRITICAL", "severe": "CRITICAL",
 }
 
-# JSON keys and logfmt keys a level or a trace id is read from, first found wins.
+# JSON keys a level or a trace id is read from, first found wins; logfmt lines
+# are read for `level` and `trace_id` only.
 LEVEL_KEYS = ("level", "severity", "lvl")
 TRACE_KEYS = ("trace_id", "traceId", "traceID")
 _LOGFMT_PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
+
+
+def with_defaults(extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The platform's aliases with an operator's own added (or overriding)."""
+    return {**DEFAULT_ALIASES, **check_aliases(extra or {})}
 
 
 def check_aliases(aliases: Mapping[str, str]) -> Dict[str, str]:
@@ -79,9 +85,8 @@ def raw_level(line: str, aliases: Mapping[str, str] = DEFAULT_ALIASES) -> str:
             if record.get(key):
                 return str(record[key])
     pairs = _logfmt(line)
-    for key in LEVEL_KEYS:
-        if pairs.get(key):
-            return pairs[key]
+    if pairs.get("level"):
+        return pairs["level"]
     match = re.search(console_level_pattern(aliases), line)
     return match.group("text_level") if match else ""
 
@@ -97,11 +102,12 @@ def trace_id_of(line: str) -> str:
         record = json.loads(line)
     except ValueError:
         record = None
-    source = record if isinstance(record, dict) else _logfmt(line)
-    for key in TRACE_KEYS:
-        if source.get(key):
-            return str(source[key])
-    return ""
+    if isinstance(record, dict):
+        for key in TRACE_KEYS:
+            if record.get(key):
+                return str(record[key])
+        return ""
+    return _logfmt(line).get("trace_id", "")
 
 
 def alloy_level_template(aliases: Mapping[str, str] = DEFAULT_ALIASES) -> str:

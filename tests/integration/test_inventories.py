@@ -11,7 +11,8 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
 VAULT_VALUES = ["vault_postgres_password", "vault_redis_password", "vault_rabbitmq_admin_password",
-                "vault_orders_db_password"]
+                "vault_orders_db_password", "vault_postgres_monitoring_password", "vault_grafana_admin_password",
+                "vault_grafana_secret_key"]
 
 
 def preflight(inventory, *args):
@@ -25,7 +26,7 @@ def preflight(inventory, *args):
 
 
 @pytest.mark.parametrize("inventory, hosts", [
-    ("local", ["localhost"]), ("dev", ["dev-1"]), ("prod", ["db-1", "mq-1", "app-1", "app-2"]),
+    ("local", ["localhost"]), ("dev", ["dev-1"]), ("prod", ["db-1", "mq-1", "app-1", "app-2", "mon-1"]),
     ("examples/sentiric", ["localhost"]), ("examples/bilancompetence", ["localhost"]),
 ])
 def test_inventory_passes_preflight(inventory, hosts):
@@ -41,6 +42,19 @@ def test_prod_validates_each_role_only_where_it_runs():
     assert "ok: [db-1] => (item=postgres)" in result.stdout
     assert "ok: [mq-1] => (item=rabbitmq)" in result.stdout
     assert "(item=postgres)" not in "\n".join(line for line in result.stdout.splitlines() if "app-1" in line)
+    for role in ("prometheus", "alertmanager", "loki", "tracing", "grafana"):
+        assert "ok: [mon-1] => (item=%s)" % role in result.stdout
+    for host in ("db-1", "app-1", "mon-1"):  # every host ships its logs and runs exporters
+        assert "ok: [%s] => (item=alloy)" % host in result.stdout
+        assert "ok: [%s] => (item=exporters)" % host in result.stdout
+    assert "ok: [db-1] => (item=grafana)" not in result.stdout
+
+
+def test_a_default_grafana_password_is_refused_before_anything_changes():
+    result = preflight("prod", "-e", "grafana_admin_password=admin")
+    assert result.returncode != 0
+    assert "grafana_admin_password (at least 12 characters, never \"admin\")" in result.stdout
+    assert "TASK [Refuse build mode" not in result.stdout  # every host stops, not only mon-1
 
 
 def test_a_profile_names_what_it_adds():

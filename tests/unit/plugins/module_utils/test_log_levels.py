@@ -52,7 +52,7 @@ def test_words_that_only_contain_a_level_are_not_levels():
 def test_trace_id_comes_from_json_or_logfmt():
     assert log_levels.trace_id_of('{"level": "info", "trace_id": "4bf92f35"}') == "4bf92f35"
     assert log_levels.trace_id_of('{"traceId": "abc"}') == "abc"
-    assert log_levels.trace_id_of("level=info traceID=77aa msg=x") == "77aa"
+    assert log_levels.trace_id_of("level=info trace_id=77aa msg=x") == "77aa"
     assert log_levels.trace_id_of("plain line") == ""
 
 
@@ -89,3 +89,8 @@ def test_the_console_pattern_is_the_one_the_reference_uses():
 def test_bad_aliases_are_refused_with_the_alias_named(aliases, message):
     with pytest.raises(ValueError, match=message):
         log_levels.alloy_level_template(aliases)
+
+
+def test_operator_aliases_add_to_the_platform_ones():
+    aliases = log_levels.with_defaults({"oops": "ERROR", "warn": "ERROR"})
+    assert aliases["oops"] == "ERROR" and aliases["warn"] == "ERROR" and aliases["fatal"] == "CRITICAL"
