@@ -2,11 +2,14 @@
 service's critical alert reaching the webhook and resolving, the inhibition and
 a mute interval at work, reloads instead of restarts, bad rules refused."""
 
+import importlib.util
 import json
 import os
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 PLATFORM = "montest"
 
@@ -145,3 +148,52 @@ def test_broken_rule_is_refused_before_anything_changes(platform_vars, playbook)
     assert "checked by promtool" in result.stdout and "extra.rules.yml" in result.stdout
     assert not os.path.exists(live + "/extra.rules.yml")
     assert open(live + "/platform.rules.yml").read() == before
+
+
+def test_every_dashboard_query_runs_against_prometheus(platform_vars, engine):
+    """Every PromQL query of the Grafana dashboards runs on this Prometheus, with
+    $service set to orders and the other variables to All; the Overview's key
+    panels show the scenario's services."""
+    path = Path(__file__).resolve().parents[3] / "tests" / "unit" / "roles" / "dashboards.py"
+    spec = importlib.util.spec_from_file_location("tersane_dashboard_helpers", path)
+    dashboards = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dashboards)
+    port = platform_vars["prometheus_port"]
+
+    def query(expr):
+        try:
+            return api(port, "/api/v1/query?query=" + urllib.request.quote(expr))
+        except urllib.error.HTTPError as error:  # 400 and 422 carry Prometheus' error in the body
+            body = error.read()
+            return json.loads(body) if body.startswith(b"{") else {"status": "error", "error": str(error)}
+
+    orders = engine.containers.get("%s_orders" % PLATFORM)
+    for _ in range(5):
+        request = orders.exec_run(["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/dashboard-check"])
+        assert request.exit_code == 0, request.output
+
+    loaded = dashboards.load_dashboards()
+    failures = []
+    for name, dashboard in loaded.items():
+        for title, expr in dashboards.promql_expressions(dashboard):
+            answer = query(dashboards.substitute_variables(expr, {"service": "orders"}))
+            if answer.get("status") != "success":
+                failures.append("%s, panel %r: %s" % (name, title, answer.get("error")))
+    assert failures == []
+
+    overview = {}
+    for title, expr in dashboards.promql_expressions(loaded["overview.json"]):
+        overview.setdefault(title, dashboards.substitute_variables(expr))
+
+    def series(title, label):
+        return {r["metric"].get(label): float(r["value"][1]) for r in query(overview[title])["data"]["result"]}
+
+    wait_until(lambda: series("Scrape targets", "job").get("orders") == 1, 30, "orders up in Overview")
+    wait_until(lambda: {"orders", "billing"} <= {k for k, v in series("Health probes", "service").items() if v == 1},
+               30, "the probes of orders and billing passing in Overview")
+    wait_until(lambda: series("Request rate", "service").get("orders", 0) > 0, 30, "a request rate of orders")
+    wait_until(lambda: 0 < series("p95 latency", "service").get("orders", 0) < 10, 30, "a p95 latency of orders")
+    by_path = dashboards.substitute_variables(dict(dashboards.promql_expressions(loaded["service.json"]))[
+        "Request rate by path and code"], {"service": "orders"})
+    wait_until(lambda: [r for r in query(by_path)["data"]["result"]
+                        if r["metric"].get("path") == "/dashboard-check"], 30, "the requests just made, by path")
