@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from types import MappingProxyType
 from typing import Dict, Mapping, Optional
 
 LEVELS = ("INFO", "WARNING", "ERROR", "CRITICAL")
@@ -22,14 +23,14 @@ DEFAULT_LEVEL = "INFO"
 
 # Spelling found in the wild -> platform level. Debug and trace count as INFO:
 # the platform's dashboards and alerts need only four levels.
-DEFAULT_ALIASES: Dict[str, str] = {
+DEFAULT_ALIASES: Mapping[str, str] = MappingProxyType({
     "trace": "INFO", "debug": "INFO", "dbug": "INFO", "info": "INFO", "information": "INFO",
     "informational": "INFO", "notice": "INFO", "log": "INFO",
     "warn": "WARNING", "warning": "WARNING", "wrn": "WARNING",
     "error": "ERROR", "err": "ERROR", "eror": "ERROR",
     "critical": "CRITICAL", "crit": "CRITICAL", "fatal": "CRITICAL", "panic": "CRITICAL",
     "emerg": "CRITICAL", "emergency": "CRITICAL", "alert": "CRITICAL", "severe": "CRITICAL",
-}
+})
 
 # JSON keys a level or a trace id is read from, first found wins; logfmt lines
 # are read for `level` and `trace_id` only.

@@ -168,7 +168,7 @@ def test_every_dashboard_query_runs_against_prometheus(platform_vars, engine):
             return json.loads(body) if body.startswith(b"{") else {"status": "error", "error": str(error)}
 
     orders = engine.containers.get("%s_orders" % PLATFORM)
-    for _ in range(5):
+    for request_number in range(5):  # noqa: B007 (five requests)
         request = orders.exec_run(["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/dashboard-check"])
         assert request.exit_code == 0, request.output
 

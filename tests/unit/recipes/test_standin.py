@@ -36,7 +36,7 @@ def handler(standin, path, headers=None):
 def test_request_durations_form_a_cumulative_histogram(standin, monkeypatch):
     clock = iter([0.0, 0.3, 1.0, 3.0])
     monkeypatch.setattr(standin.time, "monotonic", lambda: next(clock))
-    for _ in range(2):
+    for request_number in range(2):
         request = handler(standin, "/orders")
         request.started = standin.time.monotonic()
         request._reply(200, "ok")  # pylint: disable=protected-access

@@ -52,4 +52,4 @@ def test_missing_and_shared_uids_are_found():
 
 def test_template_and_builtin_uids_are_not_references():
     refs = gp.dashboard_references(dashboard())
-    assert {uid for _, uid in refs} == {"prometheus"}
+    assert {uid for where, uid in refs} == {"prometheus"}
