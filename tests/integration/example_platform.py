@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import docker
@@ -43,3 +44,9 @@ def converged(example):
         yield docker.from_env()
     finally:
         playbook(example, "teardown.yml", "-e", "purge=true")
+
+
+def fetch(url, context=None):
+    """(status, body) of a GET, with an optional TLS context."""
+    with urllib.request.urlopen(url, timeout=10, context=context) as reply:
+        return reply.status, reply.read().decode()

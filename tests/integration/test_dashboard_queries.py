@@ -5,15 +5,14 @@ Prometheus image."""
 
 import importlib.util
 import re
-import subprocess
 from pathlib import Path
 
-import docker
 import pytest
 import yaml
 
+from promtool import promtool, scratch_dir
+
 ROOT = Path(__file__).resolve().parents[2]
-IMAGE = "tersane/prometheus:2.42-bookworm"
 
 
 def load_helpers():
@@ -39,19 +38,7 @@ def recording_rules():
 
 @pytest.fixture(scope="module")
 def rules_dir(tmp_path_factory):
-    try:
-        docker.from_env().images.get(IMAGE)
-    except docker.errors.ImageNotFound:
-        pytest.skip("%s is absent: the molecule monitoring scenario builds it" % IMAGE)
-    where = tmp_path_factory.mktemp("dashboard-rules")
-    where.chmod(0o755)
-    return where
-
-
-def promtool(where, *args):
-    return subprocess.run(["docker", "run", "--rm", "--network=none", "--user=65534:65534",
-                           "-v", "%s:/rules:ro" % where, "-w", "/rules", "--entrypoint=promtool", IMAGE, *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return scratch_dir(tmp_path_factory, "dashboard-rules")
 
 
 def test_every_dashboard_query_parses(rules_dir):

@@ -11,12 +11,11 @@ import re
 import ssl
 import time
 import urllib.parse
-import urllib.request
 
 import pytest
 import yaml
 
-from example_platform import PROJECT, converged, health_by_service, playbook
+from example_platform import PROJECT, converged, fetch, health_by_service, playbook
 
 EXAMPLE = "altlas"
 PLATFORM = "altlas"
@@ -59,11 +58,6 @@ def settings():
 @pytest.fixture(scope="module")
 def platform():
     yield from converged(EXAMPLE)
-
-
-def fetch(url, context=None):
-    with urllib.request.urlopen(url, timeout=10, context=context) as reply:
-        return reply.status, reply.read().decode()
 
 
 def api(port, path, **query):

@@ -13,7 +13,7 @@ import urllib.request
 import docker
 import pytest
 
-from example_platform import converged, health_by_service, playbook
+from example_platform import converged, fetch, health_by_service, playbook
 
 EXAMPLE = "bilancompetence"
 CERT = "/etc/tersane/bilan/secrets/proxy/server.crt"
@@ -34,11 +34,6 @@ def test_check_mode_on_a_fresh_host_plans_without_changing_anything():
 @pytest.fixture(scope="module")
 def platform():
     yield from converged(EXAMPLE)
-
-
-def fetch(url, context=None):
-    with urllib.request.urlopen(url, timeout=10, context=context) as reply:
-        return reply.status, reply.read().decode()
 
 
 def test_every_container_is_healthy_and_the_proxy_unprivileged(platform):
