@@ -12,7 +12,7 @@ refuses such a configuration before it writes anything.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Sequence, Tuple
 
 # Grafana's own pseudo-datasources, never provisioned.
 BUILTIN_UIDS = frozenset({"grafana", "-- Grafana --", "-- Mixed --", "-- Dashboard --"})
@@ -68,35 +68,34 @@ def datasource_links(datasource: Mapping[str, Any]) -> List[Tuple[str, str]]:
     return [(what, uid) for what, uid in links if uid]
 
 
+def _owners_of_uids(owners: Iterable[Tuple[str, Mapping[str, Any]]], kind: str, problems: List[str]) -> Dict[str, str]:
+    """uid -> the name of what has it; a missing or shared uid is added to ``problems``."""
+    seen: Dict[str, str] = {}
+    for name, item in owners:
+        uid = item.get("uid")
+        if not uid:
+            problems.append("%s %s has no uid: give it a fixed one" % (kind, name))
+        elif uid in seen:
+            problems.append("%ss %s and %s share the uid %r" % (kind, seen[uid], name, uid))
+        else:
+            seen[uid] = name
+    return seen
+
+
 def reference_problems(datasources: Sequence[Mapping[str, Any]],
                        dashboards: Mapping[str, Mapping[str, Any]]) -> List[str]:
     """Every broken reference, as readable sentences; empty when all is well.
 
     ``dashboards`` maps a file name to its parsed JSON."""
-    problems = []
-    uids: Dict[str, str] = {}
-    for datasource in datasources:
-        name, uid = datasource.get("name", "?"), datasource.get("uid")
-        if not uid:
-            problems.append("datasource %r has no uid: give it a fixed one" % name)
-        elif uid in uids:
-            problems.append("datasources %r and %r share the uid %r" % (uids[uid], name, uid))
-        else:
-            uids[uid] = name
+    problems: List[str] = []
+    uids = _owners_of_uids(((repr(d.get("name", "?")), d) for d in datasources), "datasource", problems)
     for datasource in datasources:
         for what, uid in datasource_links(datasource):
             if uid not in uids:
                 problems.append("datasource %r: %s names the uid %r, which no datasource has"
                                 % (datasource.get("name", "?"), what, uid))
-    seen: Dict[str, str] = {}
+    _owners_of_uids(sorted(dashboards.items()), "dashboard", problems)
     for file_name, dashboard in sorted(dashboards.items()):
-        uid = dashboard.get("uid")
-        if not uid:
-            problems.append("dashboard %s has no uid: give it a fixed one" % file_name)
-        elif uid in seen:
-            problems.append("dashboards %s and %s share the uid %r" % (seen[uid], file_name, uid))
-        else:
-            seen[uid] = file_name
         for where, ref in dashboard_references(dashboard):
             if ref not in uids:
                 problems.append("dashboard %s: %s names the datasource uid %r, which is not provisioned (%s)"

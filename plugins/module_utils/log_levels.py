@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from types import MappingProxyType
-from typing import Dict, Mapping, Optional
+from typing import Dict, Mapping, Optional, Sequence
 
 LEVELS = ("INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_LEVEL = "INFO"
@@ -74,17 +74,23 @@ def _logfmt(line: str) -> Dict[str, str]:
     return {key: value.strip('"') for key, value in _LOGFMT_PAIR.findall(line)}
 
 
-def raw_level(line: str, aliases: Mapping[str, str] = DEFAULT_ALIASES) -> str:
-    """The level a line states, found the way the shipper finds it: JSON field,
-    then logfmt key, then the first level word of a console line."""
+def _json_field(line: str, keys: Sequence[str]) -> Optional[str]:
+    """The first of ``keys`` a JSON object line has; None when the line is not a JSON object."""
     try:
         record = json.loads(line)
     except ValueError:
-        record = None
-    if isinstance(record, dict):
-        for key in LEVEL_KEYS:
-            if record.get(key):
-                return str(record[key])
+        return None
+    if not isinstance(record, dict):
+        return None
+    return next((str(record[key]) for key in keys if record.get(key)), "")
+
+
+def raw_level(line: str, aliases: Mapping[str, str] = DEFAULT_ALIASES) -> str:
+    """The level a line states, found the way the shipper finds it: JSON field,
+    then logfmt key, then the first level word of a console line."""
+    field = _json_field(line, LEVEL_KEYS)
+    if field:
+        return field
     pairs = _logfmt(line)
     if pairs.get("level"):
         return pairs["level"]
@@ -99,16 +105,8 @@ def level_of(line: str, aliases: Mapping[str, str] = DEFAULT_ALIASES) -> str:
 
 def trace_id_of(line: str) -> str:
     """The trace id a JSON or logfmt line carries, or ''."""
-    try:
-        record = json.loads(line)
-    except ValueError:
-        record = None
-    if isinstance(record, dict):
-        for key in TRACE_KEYS:
-            if record.get(key):
-                return str(record[key])
-        return ""
-    return _logfmt(line).get("trace_id", "")
+    field = _json_field(line, TRACE_KEYS)
+    return _logfmt(line).get("trace_id", "") if field is None else field
 
 
 def alloy_level_template(aliases: Mapping[str, str] = DEFAULT_ALIASES) -> str:
