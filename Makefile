@@ -72,6 +72,7 @@ bench: deps
 	bench/converge
 	bench/health_gate_latency
 	bench/catalog
+	bench/alert_latency
 
 clean:
 	rm -rf $(VENV) .collections tests/output
