@@ -8,7 +8,8 @@
 #   make test              the whole suite: unit, lint, sanity, Molecule and integration
 #                          tests on the real engine
 #   make lint              ansible-lint (production profile) and ansible-test sanity
-#   make bench             converge times against docker-compose, health-gate latency
+#   make bench             converge times against docker-compose, health-gate latency,
+#                          kill-to-alert latency
 
 SHELL := /bin/bash
 PYTHON ?= python3
