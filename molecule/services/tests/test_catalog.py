@@ -163,10 +163,12 @@ def test_profile_deploys_a_subset_with_its_dependencies(engine, playbook, tmp_pa
         assert sorted(containers(engine, platform)) == ["billing", "events", "notify", "report"]
         assert "events is deployed too: billing, notify" in result.stdout
         assert "billing is deployed too: report" in result.stdout
+        assert os.path.isdir("/etc/tersane/%s" % platform)
     finally:
         playbook("teardown.yml", extra_vars={"platform_name": platform, "platform_network": platform,
                                              "purge": "true"})
     assert containers(engine, platform) == {}
+    assert not os.path.exists("/etc/tersane/%s" % platform)  # purge leaves no configuration or secret
 
 
 def test_check_mode_on_the_converged_catalog_predicts_no_change(engine, playbook):
