@@ -7,6 +7,7 @@ volumes included."""
 import json
 import os
 import ssl
+import time
 import urllib.error
 import urllib.request
 
@@ -74,3 +75,37 @@ def test_second_converge_changes_nothing(platform):
     result = playbook(EXAMPLE, "site.yml")
     assert result.returncode == 0, result.stdout[-3000:]
     assert "changed=0" in result.stdout
+
+
+def test_a_recreated_service_is_reached_without_touching_the_proxy(platform):
+    """nginx resolves upstream names per request: a service container recreated with
+    a new address is reached again while the proxy keeps running. (The frontend:
+    nothing depends on it, so its absence makes no other container unhealthy.)"""
+    proxy = platform.containers.get("bilan_proxy")
+    started = proxy.attrs["State"]["StartedAt"]
+    frontend = platform.containers.get("bilan_frontend")
+    old_address = frontend.attrs["NetworkSettings"]["Networks"]["bilan"]["IPAddress"]
+    frontend.remove(force=True)
+    # takes the freed address, whichever way the engine hands addresses out; it
+    # listens on another port, so a proxy still sending there gets no answer
+    placeholder = platform.containers.run("tersane/standin:bookworm", detach=True, network="bilan",
+                                          name="bilan_placeholder", environment={"STANDIN_PORT": "9999"})
+    try:
+        result = playbook(EXAMPLE, "site.yml", "--tags", "services")
+        assert result.returncode == 0, result.stdout[-3000:]
+        recreated = platform.containers.get("bilan_frontend")
+        assert recreated.attrs["NetworkSettings"]["Networks"]["bilan"]["IPAddress"] != old_address
+        context = ssl.create_default_context(cafile=CERT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, body = fetch("https://127.0.0.1:57443/", context)
+                break
+            except urllib.error.HTTPError:
+                assert time.monotonic() < deadline, "the proxy never reached the recreated frontend"
+                time.sleep(1)
+        assert status == 200 and json.loads(body) == {"service": "frontend"}
+        proxy.reload()
+        assert proxy.attrs["State"]["StartedAt"] == started
+    finally:
+        placeholder.remove(force=True)
