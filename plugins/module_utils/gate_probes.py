@@ -177,15 +177,20 @@ def http_probe(url: str, status_codes: Sequence[int] = (200,), body_regex: Optio
                validate_certs: bool = True, ca_path: Optional[str] = None,
                client_cert: Optional[str] = None, client_key: Optional[str] = None,
                method: str = "GET") -> Probe:
-    context = None
-    if url.startswith("https://"):
-        context = ssl_context(validate_certs, ca_path, client_cert, client_key)
-    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
+    openers: List[urllib.request.OpenerDirector] = []
+
+    def opener() -> urllib.request.OpenerDirector:
+        # made at the first probe, not before: the CA file may not exist yet when the
+        # checks are planned (check mode on a new host, or a role that makes it later)
+        if not openers:
+            context = ssl_context(validate_certs, ca_path, client_cert, client_key) if url.startswith("https://") else None
+            openers.append(urllib.request.build_opener(urllib.request.HTTPSHandler(context=context)))
+        return openers[0]
 
     def probe(timeout: float) -> ProbeResult:
         request = urllib.request.Request(url, method=method)
         try:
-            with opener.open(request, timeout=timeout) as response:
+            with opener().open(request, timeout=timeout) as response:
                 status, raw = response.status, response.read(65536)
         except urllib.error.HTTPError as exc:
             status, raw = exc.code, exc.read(65536)

@@ -11,7 +11,9 @@ import re
 import ssl
 import time
 import urllib.parse
+from pathlib import Path
 
+import docker
 import pytest
 import yaml
 
@@ -44,6 +46,19 @@ PLAN = {
     "NetworkTrafficAboveNormal": ("info", 1.5),            # network 50 % above normal
     "DiskIoAboveNormal": ("info", 1.5),                    # disk I/O 50 % above normal
 }
+
+
+def test_check_mode_on_a_fresh_host_plans_without_changing_anything():
+    """Before the platform exists (no containers, no configuration): check mode runs
+    through every role, monitoring included, and creates nothing."""
+    engine = docker.from_env()
+    assert not engine.containers.list(all=True, filters={"label": "org.tersane.platform=altlas"})
+    files_before = sorted(str(path) for path in Path("/etc/tersane/altlas").rglob("*"))
+    result = playbook(EXAMPLE, "site.yml", "--check")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "changed=0" not in result.stdout
+    assert not engine.containers.list(all=True, filters={"label": "org.tersane.platform=altlas"})
+    assert sorted(str(path) for path in Path("/etc/tersane/altlas").rglob("*")) == files_before
 
 
 @pytest.fixture(scope="module")

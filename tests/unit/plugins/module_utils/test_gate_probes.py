@@ -219,3 +219,10 @@ def test_start_leaves_a_running_container_alone(monkeypatch):
     monkeypatch.setattr(gate_probes.docker_socket, "start_container",
                         lambda *a, **k: pytest.fail("a running container was started"))
     assert gate_probes.container_probe("api", start=True)(1.0).ok
+
+
+def test_an_https_probe_reads_its_ca_file_when_it_first_runs(tmp_path):
+    """Planning a check (check mode on a new host) must not need the CA file yet."""
+    probe = gate_probes.http_probe("https://127.0.0.1:9/health", ca_path=str(tmp_path / "not-yet.crt"))
+    with pytest.raises(OSError):
+        probe(1)
