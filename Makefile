@@ -7,7 +7,13 @@
 #   make logs              follow the logs of every platform container
 #   make test              the whole suite: unit, lint, sanity, Molecule and integration
 #                          tests on the real engine
-#   make lint              ansible-lint (production profile) and ansible-test sanity
+#   make lint              ansible-lint (production profile), ansible-test sanity and
+#                          the secret scan
+#   make secrets           detect-secrets over the tracked files against the reviewed
+#                          .secrets.baseline; fails on a new secret. To allow a new
+#                          test-only fixture: `git add` it, then
+#                          `detect-secrets scan --baseline .secrets.baseline`, review
+#                          (see tests/secrets_scan.sh)
 #   make bench             converge times against docker-compose, health-gate latency,
 #                          kill-to-alert latency
 
@@ -23,7 +29,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(BIN):$(PATH)
 
-.PHONY: up down logs test unit integration lint ansible-lint sanity molecule bench deps docker-engine clean
+.PHONY: up down logs test unit integration lint ansible-lint sanity secrets molecule bench deps docker-engine clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,13 +64,16 @@ unit: deps
 integration: deps
 	pytest -p no:cacheprovider tests/integration
 
-lint: ansible-lint sanity
+lint: ansible-lint sanity secrets
 
 ansible-lint: deps
 	ansible-lint --profile production
 
 sanity: deps
 	tests/sanity.sh
+
+secrets: deps
+	tests/secrets_scan.sh
 
 molecule: deps
 	molecule test --all
