@@ -66,6 +66,16 @@ def test_series_of_every_exporter_are_there(platform_vars):
     assert memory[0]["metric"]["container_label_org_tersane_service"] == "orders"
 
 
+def test_exporters_reach_postgres_and_redis_over_tls_with_their_certificate(platform_vars):
+    """platform_tls is on: pg_up and redis_up are 1 only if the exporters' client
+    certificate was accepted and the servers' certificates verified."""
+    port = platform_vars["prometheus_port"]
+    for query in ["pg_up", "redis_up"]:
+        result = wait_until(lambda q=query: [r for r in api(port, "/api/v1/query?query=" + q)["data"]["result"]
+                                             if r["value"][1] == "1"], 30, query + " == 1")
+        assert result, query
+
+
 def test_rules_are_loaded_and_healthy(platform_vars):
     groups = api(platform_vars["prometheus_port"], "/api/v1/rules")["data"]["groups"]
     assert {g["name"] for g in groups} >= {"tersane-critical", "tersane-warning", "tersane-info", "tersane-self"}
