@@ -2,8 +2,10 @@
 holding a certificate from the platform CA, and refuse a client with no
 certificate, one whose certificate another CA signed, and one without TLS."""
 
+import re
 import ssl
 import stat
+import time
 from pathlib import Path
 
 import pika
@@ -11,6 +13,7 @@ import pika.exceptions
 import psycopg2
 import pytest
 import redis
+import requests
 from cryptography import x509
 
 from conftest import TLS_DIR
@@ -169,3 +172,35 @@ def test_the_ca_key_stays_on_the_controller_with_mode_0600():
     ca_key = Path.home() / ".local/share/tersane/pki/tlstest/ca.key"
     assert stat.S_IMODE(ca_key.stat().st_mode) == 0o600
     assert not list(TLS_DIR.rglob("ca.key"))
+
+
+# --- Catalog services ------------------------------------------------------------
+
+def consumed(port):
+    text = requests.get("http://127.0.0.1:%d/metrics" % port, timeout=5).text
+    return int(re.search(r'standin_events_total\{service="invoicer",kind="consumed"\} (\d+)', text).group(1))
+
+
+def test_catalog_services_exchange_events_over_mutual_tls(platform_vars, engine):
+    """orders publishes over amqps with its own certificate; invoicer consumes with its own."""
+    before = consumed(28081)
+    reply = requests.post("http://127.0.0.1:28080/publish", data=b"order 1", timeout=10)
+    assert reply.status_code == 202 and reply.text.strip() == "published", reply.text
+    for unused in range(50):  # the consumer acknowledges asynchronously
+        if consumed(28081) > before:
+            break
+        time.sleep(0.2)
+    assert consumed(28081) == before + 1
+
+    connections = requests.get("http://127.0.0.1:%d/api/connections" % platform_vars["rabbitmq_management_port"],
+                               auth=("admin", platform_vars["rabbitmq_admin_password"]), timeout=10).json()
+    invoicer = [c for c in connections if c.get("peer_cert_subject") == "CN=invoicer"]
+    assert invoicer and invoicer[0]["ssl"] is True and invoicer[0]["user"] == "orders"
+
+    environment = dict(item.split("=", 1) for item in engine.containers.get("tlstest_invoicer").attrs["Config"]["Env"])
+    assert environment["PGSSLMODE"] == "verify-full" and environment["TLS_CERT_FILE"] == "/run/tls/cert.pem"
+    cert = x509.load_pem_x509_certificate((TLS_DIR / "services" / "invoicer" / "cert.pem").read_bytes())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert {"tlstest_invoicer", "invoicer"} <= set(names.get_values_for_type(x509.DNSName))
+    key = TLS_DIR / "services" / "invoicer" / "key.pem"
+    assert key.stat().st_uid == 10001 and stat.S_IMODE(key.stat().st_mode) == 0o600

@@ -12,7 +12,9 @@ Environment (every NAME may instead be given as NAME_FILE, a file holding it):
   STANDIN_HEALTHY           "false" keeps /health failing (for tests)
   STANDIN_DEPENDS           comma-separated host:port that must accept TCP for /health to pass
   STANDIN_LOG_FORMAT        json or text (json)
-  AMQP_URL                  amqp://user:password@host:5672/vhost, for publishing and consuming
+  AMQP_URL                  amqp://user:password@host:5672/vhost, for publishing and consuming;
+                            amqps://...:5671/... speaks TLS, verifying the broker against
+                            TLS_CA_FILE and presenting TLS_CERT_FILE / TLS_KEY_FILE
   STANDIN_PUBLISH_EXCHANGE  exchange POST /publish sends to
   STANDIN_CONSUME_QUEUE     queue consumed in the background
 
@@ -89,7 +91,15 @@ def health():
 
 def amqp_parameters():
     import pika  # only services that publish or consume need it
-    return pika.URLParameters(setting("AMQP_URL"))
+    url = setting("AMQP_URL")
+    parameters = pika.URLParameters(url)
+    if url.startswith("amqps://"):
+        import ssl
+        context = ssl.create_default_context(cafile=os.environ.get("TLS_CA_FILE") or None)
+        if os.environ.get("TLS_CERT_FILE"):
+            context.load_cert_chain(os.environ["TLS_CERT_FILE"], os.environ.get("TLS_KEY_FILE"))
+        parameters.ssl_options = pika.SSLOptions(context, server_hostname=parameters.host)
+    return parameters
 
 
 def publish(body):
