@@ -26,7 +26,7 @@ def preflight(inventory, *args):
 
 
 @pytest.mark.parametrize("inventory, hosts", [
-    ("local", ["localhost"]), ("dev", ["dev-1"]), ("prod", ["db-1", "mq-1", "app-1", "app-2", "mon-1"]),
+    ("local", ["localhost"]), ("dev", ["dev-1"]), ("prod", ["db-1", "mq-1", "app-1", "app-2", "mon-1", "sec-1"]),
     ("examples/sentiric", ["localhost"]), ("examples/bilancompetence", ["localhost"]),
     ("examples/altlas", ["localhost"]),
 ])
@@ -49,6 +49,18 @@ def test_prod_validates_each_role_only_where_it_runs():
         assert "ok: [%s] => (item=alloy)" % host in result.stdout
         assert "ok: [%s] => (item=exporters)" % host in result.stdout
     assert "ok: [db-1] => (item=grafana)" not in result.stdout
+    assert "ok: [sec-1] => (item=vault)" in result.stdout
+    assert "(item=vault)" not in "\n".join(line for line in result.stdout.splitlines() if "sec-1" not in line)
+
+
+def test_a_vault_group_of_two_hosts_is_refused_before_anything_changes(tmp_path):
+    extra = tmp_path / "second-vault.yml"
+    extra.write_text("all:\n  children:\n    platform:\n      children:\n        vault:\n"
+                     "    vault:\n      hosts:\n        sec-2: {ansible_host: 10.20.0.52}\n")
+    result = preflight("prod", "-i", str(extra))
+    assert result.returncode != 0
+    assert "The inventory's vault group has 2 hosts (sec-1, sec-2)" in result.stdout
+    assert "TASK [Validate the platform health checks" not in result.stdout
 
 
 def test_a_default_grafana_password_is_refused_before_anything_changes():
