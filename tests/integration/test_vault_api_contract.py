@@ -26,19 +26,13 @@ test to play the operators who decrypted theirs.
 
 import base64
 import datetime
-import hashlib
-import ipaddress
 import json
 import os
 import secrets
-import ssl
 import stat
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
@@ -46,203 +40,10 @@ import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from ansible_collections.tersane.platform.plugins.module_utils import vault_init
+from fake_vault import FakeVault, make_tls
 
 PROJECT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-
-
-class FakeVault:
-    """Vault's sys/ API over an in-memory barrier, on 127.0.0.1 (HTTP, or HTTPS with ``tls``)."""
-
-    def __init__(self, tls=None, version="1.17.2"):
-        self.version = version
-        self.initialized = False
-        self.sealed = True
-        self.threshold = self.shares = 0
-        self.share_bytes = []  # the real shares
-        self.response = None  # what sys/init answered
-        self.given = []  # distinct shares given towards the threshold
-        self.root_token = None
-        self.requests = []  # (method, path, body)
-        self.pgp_keys = None
-        self.standby = self.perf_standby = self.dr_secondary = False
-        self.drop_unseal = 0  # drop this many unseal requests (connection closed, nothing done)
-        self.drop_init_answer = False  # initialise, then close the connection without an answer
-        self.on_init = None  # called once initialised, before answering
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _send(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _body(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                return json.loads(raw) if raw else {}
-
-            def do_GET(self):  # noqa: N802 (http.server's name)
-                url = urlsplit(self.path)
-                fake.requests.append(("GET", url.path, None))
-                if url.path == "/v1/sys/init":
-                    self._send(200, {"initialized": fake.initialized})
-                elif url.path == "/v1/sys/seal-status":
-                    self._send(200, fake.seal_status())
-                elif url.path == "/v1/sys/health":
-                    self._send(*fake.health(parse_qs(url.query, keep_blank_values=True)))
-                else:
-                    self._send(404, {"errors": []})
-
-            def do_PUT(self):  # noqa: N802
-                url = urlsplit(self.path)
-                body = self._body()
-                fake.requests.append((self.command, url.path, body))
-                if url.path == "/v1/sys/init":
-                    status, answer = fake.init(body)
-                    if status == 200 and fake.on_init:
-                        fake.on_init()
-                    if status == 200 and fake.drop_init_answer:
-                        self.close_connection = True
-                        return
-                    self._send(status, answer)
-                elif url.path == "/v1/sys/unseal":
-                    if fake.drop_unseal:
-                        fake.drop_unseal -= 1
-                        self.close_connection = True
-                        return
-                    self._send(*fake.unseal(body))
-                else:
-                    self._send(404, {"errors": []})
-
-            do_POST = do_PUT  # noqa: N815
-
-            def log_message(self, *args):
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        scheme = "http"
-        if tls:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(tls["cert"], tls["key"])
-            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-            scheme = "https"
-        self.url = "%s://127.0.0.1:%d" % (scheme, self.server.server_port)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    # -- API semantics -------------------------------------------------
-
-    def seal_status(self):
-        doc = {"type": "shamir", "initialized": self.initialized, "sealed": self.sealed,
-               "t": self.threshold, "n": self.shares, "progress": len(self.given) if self.sealed else 0,
-               "nonce": "", "version": self.version, "build_date": "2024-07-02T12:00:00Z",
-               "migration": False, "recovery_seal": False, "storage_type": "file"}
-        if self.initialized and not self.sealed:
-            doc.update(cluster_name="vault-cluster-stand-in", cluster_id="0f0e0d0c")
-        return doc
-
-    def health(self, query):
-        def code(name, default):
-            return int(query[name][0]) if name in query else default
-        body = {"initialized": self.initialized, "sealed": self.sealed, "standby": self.standby,
-                "performance_standby": self.perf_standby, "replication_performance_mode": "disabled",
-                "replication_dr_mode": "secondary" if self.dr_secondary else "disabled",
-                "server_time_utc": int(datetime.datetime.now(datetime.timezone.utc).timestamp()),
-                "version": self.version}
-        if not self.initialized:
-            return code("uninitcode", 501), body
-        if self.sealed:
-            return code("sealedcode", 503), body
-        if self.dr_secondary:
-            return code("drsecondarycode", 472), body
-        if self.perf_standby:
-            return code("performancestandbycode", 473), body
-        if self.standby:
-            return (code("activecode", 200) if "standbyok" in query else code("standbycode", 429)), body
-        return code("activecode", 200), body
-
-    def init(self, body):
-        if self.initialized:
-            return 400, {"errors": ["Vault is already initialized"]}
-        shares, threshold = body.get("secret_shares"), body.get("secret_threshold")
-        pgp = body.get("pgp_keys") or []
-        problem = None
-        if not isinstance(shares, int) or not isinstance(threshold, int):
-            problem = "secret_shares and secret_threshold are required"
-        elif shares < 1 or threshold < 1:
-            problem = "shares and threshold must be at least one"
-        elif shares > 1 and threshold == 1:
-            problem = "threshold must be greater than one for multiple shares"
-        elif shares > 255:
-            problem = "shares must be less than 256"
-        elif threshold > shares:
-            problem = "threshold cannot be larger than shares"
-        elif pgp and len(pgp) != shares:
-            problem = "count mismatch between number of provided PGP keys and number of shares"
-        if problem:
-            return 400, {"errors": ["invalid seal configuration: " + problem]}
-        self.initialized, self.sealed = True, True
-        self.shares, self.threshold, self.pgp_keys = shares, threshold, pgp or None
-        self.share_bytes = [secrets.token_bytes(33) for unused in range(shares)]
-        self.root_token = "hvs." + secrets.token_urlsafe(18)
-        if pgp:
-            given = [b"stand-in pgp message for " + hashlib.sha256(k.encode()).hexdigest().encode() + b":"
-                     + secrets.token_bytes(48) for k in pgp]
-        else:
-            given = self.share_bytes
-        self.response = {"keys": [k.hex() for k in given],
-                         "keys_base64": [base64.b64encode(k).decode() for k in given],
-                         "root_token": self.root_token}
-        return 200, self.response
-
-    def unseal(self, body):
-        if not self.initialized:
-            return 400, {"errors": ["Vault is not initialized"]}
-        if body.get("reset"):
-            self.given = []
-            return 200, self.seal_status()
-        if not self.sealed:
-            return 200, self.seal_status()
-        key = body.get("key")
-        raw = None
-        if isinstance(key, str):
-            try:
-                raw = bytes.fromhex(key)
-            except ValueError:
-                try:
-                    raw = base64.b64decode(key, validate=True)
-                except ValueError:
-                    raw = None
-        if raw is None:
-            return 400, {"errors": ["'key' must be a valid hex or base64 string"]}
-        if raw not in self.share_bytes:
-            self.given = []
-            return 400, {"errors": ["Unseal failed, invalid key"]}
-        if raw not in self.given:
-            self.given.append(raw)
-        if len(self.given) >= self.threshold:
-            self.sealed, self.given = False, []
-        return 200, self.seal_status()
-
-    # -- test helpers --------------------------------------------------
-
-    def restart(self):
-        """Vault restarted: still initialised, sealed again."""
-        self.sealed, self.given = True, []
-
-    def secrets(self):
-        """Every secret the stand-in gave out or holds."""
-        values = [self.root_token] + [k.hex() for k in self.share_bytes]
-        values += [base64.b64encode(k).decode() for k in self.share_bytes]
-        if self.response:
-            values += self.response["keys"] + self.response["keys_base64"]
-        return [v for v in values if v]
-
-    def writes(self, path=None):
-        return [r for r in self.requests if r[0] in ("PUT", "POST") and (path is None or r[1] == path)]
 
 
 @pytest.fixture
@@ -673,39 +474,7 @@ def test_no_secret_in_the_output_at_vvv(vault, project):
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory):
     """A CA and a server certificate for 127.0.0.1."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    directory = tmp_path_factory.mktemp("tls")
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "stand-in CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-          .not_valid_after(now + datetime.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    files = {"ca": directory / "ca.pem", "cert": directory / "server.pem", "key": directory / "server.key"}
-    files["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    files["cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files["key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
-    return {k: str(v) for k, v in files.items()}
+    return make_tls(tmp_path_factory.mktemp("tls"))
 
 
 def test_tls_with_ca_cert_and_an_untrusted_certificate_is_refused(vault, project, tls_files):

@@ -78,7 +78,7 @@ def test_raft_storage_on_the_data_volume_and_a_tls_only_listener(rendered):
     text = rendered.read_text()
     parts = blocks(text)
     raft = attributes(parts['storage "raft"'])
-    assert raft == {"path": '"/vault/data"', "node_id": '"sec"'}
+    assert raft == {"path": '"/vault/file"', "node_id": '"sec"'}
     listener = attributes(parts['listener "tcp"'])
     assert listener["address"] == '"0.0.0.0:8200"' and listener["tls_min_version"] == '"tls12"'
     assert "tls_disable" not in text  # no plain-HTTP listener
@@ -91,7 +91,7 @@ def test_raft_storage_on_the_data_volume_and_a_tls_only_listener(rendered):
 def test_every_path_in_vault_hcl_is_under_a_mount_of_the_container(rendered):
     text = rendered.read_text()
     paths = set(re.findall(r'"(/vault/[^"]+)"', text))
-    assert {"/vault/data", "/vault/tls/cert.pem", "/vault/tls/key.pem"} <= paths
+    assert {"/vault/file", "/vault/tls/cert.pem", "/vault/tls/key.pem"} <= paths
     [task] = [t for t in yaml.safe_load((ROLE / "tasks" / "container.yml").read_text())
               if "community.docker.docker_container" in t]
     container = task["community.docker.docker_container"]

@@ -58,7 +58,8 @@ def site(tmp_path_factory):
                  "images_build_recipes": [], "platform_data_services": [], "platform_services": [],
                  "vault_enabled": True, "vault_port": PORT, "vault_cluster_port": PORT + 1,
                  "vault_install_python_deps": False, "pki_install_python_deps": False,
-                 "pki_ca_dir": str(root / "pki"), "vault_keys_file": str(root / "keys" / "vault-init.yml")},
+                 "pki_ca_dir": str(root / "pki"), "vault_keys_file": str(root / "keys" / "vault-init.yml"),
+                 "vault_service_identities": [{"name": "orders"}], "vault_generated_secrets": [{"path": "orders"}]},
         "children": {"platform": {"hosts": {"localhost": host}}, "vault": {"hosts": {"localhost": None}}}}}
     (root / "hosts.yml").write_text(yaml.safe_dump(inventory))
 
@@ -77,9 +78,10 @@ def site(tmp_path_factory):
         run("teardown.yml", "-e", "purge=true")
 
 
-def api(path, token=None):
+def api(path, token=None, data=None):
     context = ssl.create_default_context(cafile="/etc/tersane/%s/tls/vault/ca.pem" % PLATFORM)
-    request = urllib.request.Request("https://127.0.0.1:%d%s" % (PORT, path))
+    request = urllib.request.Request("https://127.0.0.1:%d%s" % (PORT, path),
+                                     data=json.dumps(data).encode() if data is not None else None)
     if token:
         request.add_header("X-Vault-Token", token)
     try:
@@ -134,3 +136,22 @@ def test_a_restarted_vault_is_unsealed_from_the_keys_file_and_keeps_its_data(sit
     status, health = api("/v1/sys/health")
     assert status == 200 and not health["sealed"]
     assert api("/v1/sys/mounts", token=document["root_token"])[0] == 200  # same barrier, same root token
+
+
+def test_the_audit_device_logs_to_the_audit_volume(site):
+    container = docker.from_env().containers.get("%s_vault" % PLATFORM)
+    code, output = container.exec_run(["sh", "-c", "test -s /vault/logs/audit.log && echo present"])
+    assert code == 0 and b"present" in output
+
+
+def test_a_service_logs_in_with_its_approle_files_and_reads_only_its_own_secret(site):
+    identity = Path("/etc/tersane/%s/vault-identity/orders" % PLATFORM)
+    for name in ("role_id", "secret_id"):
+        assert stat.S_IMODE((identity / name).stat().st_mode) == 0o400
+    status, login = api("/v1/auth/approle/login", data={"role_id": (identity / "role_id").read_text().strip(),
+                                                        "secret_id": (identity / "secret_id").read_text().strip()})
+    assert status == 200, login
+    token = login["auth"]["client_token"]
+    status, secret = api("/v1/%s/dev/data/orders" % PLATFORM, token=token)
+    assert status == 200 and len(secret["data"]["data"]["password"]) == 32
+    assert api("/v1/sys/mounts", token=token)[0] == 403

@@ -1,0 +1,429 @@
+"""A stand-in for HashiCorp Vault's HTTP API, in the shapes Vault's API documents.
+
+No Vault image or package is available on this machine and no registry is
+reachable, so tests/integration/test_vault_api_contract.py and
+test_vault_secrets_contract.py run the collection against this stand-in.
+
+Unauthenticated (sys/ seal management):
+
+* GET /v1/sys/init: {"initialized": bool};
+* PUT/POST /v1/sys/init: {secret_shares, secret_threshold, pgp_keys?} ->
+  {keys, keys_base64, root_token}; 400 when already initialised or when the
+  seal configuration is invalid (Vault's rules);
+* GET /v1/sys/seal-status; PUT/POST /v1/sys/unseal: {key} or {reset: true};
+* GET /v1/sys/health: 200 active, 429 standby (200 with ?standbyok), 472 DR
+  secondary, 473 performance standby, 501 not initialised, 503 sealed.
+
+Authenticated with X-Vault-Token (the root token; 403 "permission denied"
+otherwise, 503 while sealed):
+
+* GET /v1/sys/audit -> {"<path>/": {type, options}, ..., "data": same};
+  PUT /v1/sys/audit/<path> {type, options} -> 204;
+* GET /v1/sys/mounts -> {"data": {"<path>/": {type, options}}};
+  POST /v1/sys/mounts/<path> {type, options} -> 204 (400 when taken);
+* GET /v1/sys/auth -> {"data": {"token/": ..., "<path>/": {type}}};
+  POST /v1/sys/auth/<path> {type} -> 204 (400 when taken);
+* GET/PUT /v1/sys/policies/acl/<name> {policy} -> {"data": {name, policy}} / 204;
+  GET of a missing policy -> 404;
+* GET/POST /v1/auth/approle/role/<name> -> {"data": {token_policies, ...}} / 204;
+  GET .../role-id -> {"data": {"role_id"}}; POST .../secret-id ->
+  {"data": {"secret_id", "secret_id_accessor", "secret_id_ttl"}};
+  POST /v1/auth/approle/login {role_id, secret_id} -> {"auth": {client_token, policies}};
+* KV v2 under an enabled kv mount with version 2: GET <mount>/data/<path> ->
+  {"data": {"data", "metadata": {version, ...}}} or 404; POST <mount>/data/<path>
+  {"data", "options": {"cas"}?} -> {"data": {version, ...}}; a cas that is not the
+  current version -> 400 "check-and-set parameter did not match the current version".
+"""
+
+import base64
+import datetime
+import hashlib
+import ipaddress
+import json
+import secrets
+import ssl
+import threading
+import uuid
+from pathlib import Path
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+class FakeVault:
+    """Vault's sys/ API over an in-memory barrier, on 127.0.0.1 (HTTP, or HTTPS with ``tls``)."""
+
+    def __init__(self, tls=None, version="1.17.2"):
+        self.version = version
+        self.initialized = False
+        self.sealed = True
+        self.threshold = self.shares = 0
+        self.share_bytes = []  # the real shares
+        self.response = None  # what sys/init answered
+        self.given = []  # distinct shares given towards the threshold
+        self.root_token = None
+        self.requests = []  # (method, path, body)
+        self.pgp_keys = None
+        self.standby = self.perf_standby = self.dr_secondary = False
+        self.drop_unseal = 0  # drop this many unseal requests (connection closed, nothing done)
+        self.drop_init_answer = False  # initialise, then close the connection without an answer
+        self.on_init = None  # called once initialised, before answering
+        # the authenticated API's state
+        self.audit = {}
+        self.mounts = {"sys/": {"type": "system", "options": {}}, "secret/": {"type": "kv", "options": {"version": "2"}}}
+        self.kv = {"secret/": {}}
+        self.auth = {"token/": {"type": "token", "description": "token based credentials"}}
+        self.policies = {"default": "", "root": ""}
+        self.roles = {}
+        self.tokens = {}  # token -> policies (AppRole logins)
+        self.authenticated = []  # (method, path) of authenticated requests
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _send(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _body(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                return json.loads(raw) if raw else {}
+
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                url = urlsplit(self.path)
+                fake.requests.append(("GET", url.path, None))
+                if url.path == "/v1/sys/init":
+                    self._send(200, {"initialized": fake.initialized})
+                elif url.path == "/v1/sys/seal-status":
+                    self._send(200, fake.seal_status())
+                elif url.path == "/v1/sys/health":
+                    self._send(*fake.health(parse_qs(url.query, keep_blank_values=True)))
+                else:
+                    self._send(*fake.api("GET", url.path, None, self.headers.get("X-Vault-Token")))
+
+            def do_PUT(self):  # noqa: N802
+                url = urlsplit(self.path)
+                body = self._body()
+                fake.requests.append((self.command, url.path, body))
+                if url.path == "/v1/sys/init":
+                    status, answer = fake.init(body)
+                    if status == 200 and fake.on_init:
+                        fake.on_init()
+                    if status == 200 and fake.drop_init_answer:
+                        self.close_connection = True
+                        return
+                    self._send(status, answer)
+                elif url.path == "/v1/sys/unseal":
+                    if fake.drop_unseal:
+                        fake.drop_unseal -= 1
+                        self.close_connection = True
+                        return
+                    self._send(*fake.unseal(body))
+                else:
+                    self._send(*fake.api("PUT", url.path, body, self.headers.get("X-Vault-Token")))
+
+            do_POST = do_PUT  # noqa: N815
+
+            def log_message(self, *args):
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        scheme = "http"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls["cert"], tls["key"])
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = "%s://127.0.0.1:%d" % (scheme, self.server.server_port)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    # -- API semantics -------------------------------------------------
+
+    def seal_status(self):
+        doc = {"type": "shamir", "initialized": self.initialized, "sealed": self.sealed,
+               "t": self.threshold, "n": self.shares, "progress": len(self.given) if self.sealed else 0,
+               "nonce": "", "version": self.version, "build_date": "2024-07-02T12:00:00Z",
+               "migration": False, "recovery_seal": False, "storage_type": "file"}
+        if self.initialized and not self.sealed:
+            doc.update(cluster_name="vault-cluster-stand-in", cluster_id="0f0e0d0c")
+        return doc
+
+    def health(self, query):
+        def code(name, default):
+            return int(query[name][0]) if name in query else default
+        body = {"initialized": self.initialized, "sealed": self.sealed, "standby": self.standby,
+                "performance_standby": self.perf_standby, "replication_performance_mode": "disabled",
+                "replication_dr_mode": "secondary" if self.dr_secondary else "disabled",
+                "server_time_utc": int(datetime.datetime.now(datetime.timezone.utc).timestamp()),
+                "version": self.version}
+        if not self.initialized:
+            return code("uninitcode", 501), body
+        if self.sealed:
+            return code("sealedcode", 503), body
+        if self.dr_secondary:
+            return code("drsecondarycode", 472), body
+        if self.perf_standby:
+            return code("performancestandbycode", 473), body
+        if self.standby:
+            return (code("activecode", 200) if "standbyok" in query else code("standbycode", 429)), body
+        return code("activecode", 200), body
+
+    def init(self, body):
+        if self.initialized:
+            return 400, {"errors": ["Vault is already initialized"]}
+        shares, threshold = body.get("secret_shares"), body.get("secret_threshold")
+        pgp = body.get("pgp_keys") or []
+        problem = None
+        if not isinstance(shares, int) or not isinstance(threshold, int):
+            problem = "secret_shares and secret_threshold are required"
+        elif shares < 1 or threshold < 1:
+            problem = "shares and threshold must be at least one"
+        elif shares > 1 and threshold == 1:
+            problem = "threshold must be greater than one for multiple shares"
+        elif shares > 255:
+            problem = "shares must be less than 256"
+        elif threshold > shares:
+            problem = "threshold cannot be larger than shares"
+        elif pgp and len(pgp) != shares:
+            problem = "count mismatch between number of provided PGP keys and number of shares"
+        if problem:
+            return 400, {"errors": ["invalid seal configuration: " + problem]}
+        self.initialized, self.sealed = True, True
+        self.shares, self.threshold, self.pgp_keys = shares, threshold, pgp or None
+        self.share_bytes = [secrets.token_bytes(33) for unused in range(shares)]
+        self.root_token = "hvs." + secrets.token_urlsafe(18)
+        if pgp:
+            given = [b"stand-in pgp message for " + hashlib.sha256(k.encode()).hexdigest().encode() + b":"
+                     + secrets.token_bytes(48) for k in pgp]
+        else:
+            given = self.share_bytes
+        self.response = {"keys": [k.hex() for k in given],
+                         "keys_base64": [base64.b64encode(k).decode() for k in given],
+                         "root_token": self.root_token}
+        return 200, self.response
+
+    def unseal(self, body):
+        if not self.initialized:
+            return 400, {"errors": ["Vault is not initialized"]}
+        if body.get("reset"):
+            self.given = []
+            return 200, self.seal_status()
+        if not self.sealed:
+            return 200, self.seal_status()
+        key = body.get("key")
+        raw = None
+        if isinstance(key, str):
+            try:
+                raw = bytes.fromhex(key)
+            except ValueError:
+                try:
+                    raw = base64.b64decode(key, validate=True)
+                except ValueError:
+                    raw = None
+        if raw is None:
+            return 400, {"errors": ["'key' must be a valid hex or base64 string"]}
+        if raw not in self.share_bytes:
+            self.given = []
+            return 400, {"errors": ["Unseal failed, invalid key"]}
+        if raw not in self.given:
+            self.given.append(raw)
+        if len(self.given) >= self.threshold:
+            self.sealed, self.given = False, []
+        return 200, self.seal_status()
+
+    # -- authenticated API ---------------------------------------------
+
+    def _mount_of(self, path):
+        """The enabled secrets mount ``path`` lies under, longest first, and the rest."""
+        for mount in sorted(self.mounts, key=len, reverse=True):
+            if path.startswith(mount):
+                return mount, path[len(mount):]
+        return None, path
+
+    def api(self, method, path, body, token):
+        if not path.startswith("/v1/"):
+            return 404, {"errors": []}
+        if not self.initialized or self.sealed:
+            return 503, {"errors": ["Vault is sealed"]}
+        path = path[len("/v1/"):]
+        if path == "auth/approle/login" and method == "PUT":
+            return self.approle_login(body)
+        if token != self.root_token and token not in self.tokens:
+            return 403, {"errors": ["permission denied"]}
+        if token != self.root_token and not self.allowed(self.tokens[token], path, method):
+            return 403, {"errors": ["1 error occurred:\n\t* permission denied\n\n"]}
+        self.authenticated.append((method, path))
+        if path == "sys/audit" and method == "GET":
+            devices = {name: dict(spec) for name, spec in self.audit.items()}
+            return 200, dict(devices, data=devices)
+        if path.startswith("sys/audit/") and method == "PUT":
+            name = path[len("sys/audit/"):].strip("/") + "/"
+            if name in self.audit:
+                return 400, {"errors": ["path already in use at %s" % name]}
+            self.audit[name] = {"type": body["type"], "options": body.get("options") or {}, "path": name}
+            return 204, None
+        if path == "sys/mounts" and method == "GET":
+            return 200, {"data": {name: dict(spec) for name, spec in self.mounts.items()}}
+        if path.startswith("sys/mounts/") and method == "PUT":
+            name = path[len("sys/mounts/"):].strip("/") + "/"
+            if name in self.mounts:
+                return 400, {"errors": ["path is already in use at %s" % name]}
+            options = {k: str(v) for k, v in (body.get("options") or {}).items()}
+            self.mounts[name] = {"type": body["type"], "options": options, "description": body.get("description", "")}
+            self.kv[name] = {}
+            return 204, None
+        if path == "sys/auth" and method == "GET":
+            return 200, {"data": {name: dict(spec) for name, spec in self.auth.items()}}
+        if path.startswith("sys/auth/") and method == "PUT":
+            name = path[len("sys/auth/"):].strip("/") + "/"
+            if name in self.auth:
+                return 400, {"errors": ["path is already in use at %s" % name]}
+            self.auth[name] = {"type": body["type"], "description": body.get("description", "")}
+            return 204, None
+        if path.startswith("sys/policies/acl/"):
+            name = path[len("sys/policies/acl/"):]
+            if method == "GET":
+                if name not in self.policies:
+                    return 404, {"errors": []}
+                return 200, {"data": {"name": name, "policy": self.policies[name]}}
+            self.policies[name] = body["policy"]
+            return 204, None
+        if path.startswith("auth/approle/role/") and "approle/" in self.auth:
+            return self.approle(method, path[len("auth/approle/role/"):], body)
+        mount, rest = self._mount_of(path)
+        if mount and self.mounts[mount]["type"] == "kv" and self.mounts[mount]["options"].get("version") == "2" \
+                and rest.startswith("data/"):
+            return self.kv2(method, mount, rest[len("data/"):], body)
+        return 404, {"errors": []}
+
+    def approle(self, method, rest, body):
+        name, unused, action = rest.partition("/")
+        if not action:
+            if method == "GET":
+                if name not in self.roles:
+                    return 404, {"errors": []}
+                return 200, {"data": dict(self.roles[name]["settings"])}
+            role = self.roles.setdefault(name, {"role_id": str(uuid.uuid4()), "secret_ids": {}, "settings": {}})
+            settings = {"token_policies": [], "token_ttl": 0, "token_max_ttl": 0, "secret_id_ttl": 0,
+                        "secret_id_num_uses": 0, "bind_secret_id": True, "token_type": "default"}
+            settings.update(role["settings"])
+            for key, value in body.items():
+                if key == "token_policies" and isinstance(value, str):
+                    value = [p for p in value.split(",") if p]
+                if key.endswith("ttl") or key.endswith("num_uses"):
+                    value = int(value)  # Vault takes "600" or 600 (and "10m"), answers in seconds
+                settings[key] = value
+            role["settings"] = settings
+            return 204, None
+        if name not in self.roles:
+            return 404, {"errors": ["role %s does not exist" % name]} if action == "role-id" else \
+                (400, {"errors": ["invalid role name \"%s\"" % name]})
+        role = self.roles[name]
+        if action == "role-id" and method == "GET":
+            return 200, {"data": {"role_id": role["role_id"]}}
+        if action == "secret-id" and method == "PUT":
+            secret_id, accessor = str(uuid.uuid4()), str(uuid.uuid4())
+            role["secret_ids"][secret_id] = accessor
+            return 200, {"data": {"secret_id": secret_id, "secret_id_accessor": accessor,
+                                  "secret_id_ttl": role["settings"].get("secret_id_ttl", 0), "secret_id_num_uses": 0}}
+        return 404, {"errors": []}
+
+    def approle_login(self, body):
+        for name, role in self.roles.items():
+            if role["role_id"] == body.get("role_id") and body.get("secret_id") in role["secret_ids"]:
+                token = "hvs." + secrets.token_urlsafe(18)
+                self.tokens[token] = list(role["settings"].get("token_policies", []))
+                return 200, {"auth": {"client_token": token, "policies": ["default"] + self.tokens[token],
+                                      "metadata": {"role_name": name}, "renewable": True}}
+        return 400, {"errors": ["invalid role or secret ID"]}
+
+    def allowed(self, policies, path, method):
+        """Whether a token with ``policies`` may do ``method`` on ``path`` (exact and trailing-* globs)."""
+        wanted = {"GET": "read", "PUT": "update"}.get(method)
+        for name in policies:
+            for rule_path, capabilities in self.rules(self.policies.get(name, "")):
+                matches = path.startswith(rule_path[:-1]) if rule_path.endswith("*") else path == rule_path
+                if matches and (wanted in capabilities or (wanted == "update" and "create" in capabilities)):
+                    return True
+        return False
+
+    @staticmethod
+    def rules(policy):
+        import re
+        return [(m.group(1), json.loads(m.group(2)))
+                for m in re.finditer(r'path\s+"([^"]+)"\s*\{\s*capabilities\s*=\s*(\[[^\]]*\])\s*\}', policy)]
+
+    def kv2(self, method, mount, key, body):
+        store = self.kv[mount]
+        if method == "GET":
+            if key not in store:
+                return 404, {"errors": []}
+            versions = store[key]
+            return 200, {"data": {"data": dict(versions[-1]),
+                                  "metadata": {"version": len(versions), "created_time": "2026-01-01T00:00:00Z",
+                                               "deletion_time": "", "destroyed": False, "custom_metadata": None}}}
+        cas = (body.get("options") or {}).get("cas")
+        current = len(store.get(key, []))
+        if cas is not None and int(cas) != current:
+            return 400, {"errors": ["check-and-set parameter did not match the current version"]}
+        store.setdefault(key, []).append(dict(body.get("data") or {}))
+        return 200, {"data": {"version": current + 1, "created_time": "2026-01-01T00:00:00Z",
+                              "deletion_time": "", "destroyed": False}}
+
+    # -- test helpers --------------------------------------------------
+
+    def restart(self):
+        """Vault restarted: still initialised, sealed again."""
+        self.sealed, self.given = True, []
+
+    def secrets(self):
+        """Every secret the stand-in gave out or holds."""
+        values = [self.root_token] + [k.hex() for k in self.share_bytes]
+        values += [base64.b64encode(k).decode() for k in self.share_bytes]
+        if self.response:
+            values += self.response["keys"] + self.response["keys_base64"]
+        return [v for v in values if v]
+
+    def writes(self, path=None):
+        return [r for r in self.requests if r[0] in ("PUT", "POST") and (path is None or r[1] == path)]
+
+
+def make_tls(directory):
+    """A CA and a server certificate for 127.0.0.1, written to ``directory`` (made if missing)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "stand-in CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    files = {"ca": directory / "ca.pem", "cert": directory / "server.pem", "key": directory / "server.key"}
+    files["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files["cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files["key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    return {k: str(v) for k, v in files.items()}

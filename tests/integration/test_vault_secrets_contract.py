@@ -1,0 +1,153 @@
+"""The vault role's configuration of Vault (tasks/secrets.yml: audit device,
+KV v2 mount, AppRole, a policy and an AppRole per service, secrets generated
+once), run by ansible-playbook through community.hashi_vault against the
+stand-in in fake_vault.py, which answers as Vault's HTTP API documents. A
+stand-in, because no Vault image or package is available on this machine and
+no registry is reachable; test_vault_engine.py runs the same role against a
+real Vault where its image is loaded."""
+
+import json
+import os
+import secrets
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fake_vault import FakeVault, make_tls
+
+PROJECT = Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+MOUNT = "tersane/dev"
+
+
+@pytest.fixture
+def fake(tmp_path):
+    vault = FakeVault(tls=make_tls(tmp_path / "tls"))
+    yield vault
+    vault.server.shutdown()
+    vault.server.server_close()
+
+
+@pytest.fixture
+def project(tmp_path, fake):
+    (tmp_path / "vault-pass").write_text("vault-pass-" + secrets.token_hex(12) + "\n")
+    inventory = {"all": {"hosts": {"vault1": {"ansible_connection": "local",
+                                              "ansible_python_interpreter": sys.executable}}}}
+    (tmp_path / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    tasks = [{"name": name, "ansible.builtin.include_role": {"name": "tersane.platform.vault", "tasks_from": part}}
+             for name, part in (("Bootstrap", "bootstrap.yml"), ("Configure", "secrets.yml"))]
+    play = [{"name": "Vault, bootstrap then configuration", "hosts": "vault1", "gather_facts": False,
+             "tasks": tasks}]
+    (tmp_path / "site.yml").write_text(yaml.safe_dump(play, sort_keys=False))
+    settings = {
+        "vault_api_url": fake.url, "vault_tls_dir": str(tmp_path / "tls"),
+        "vault_keys_file": str(tmp_path / "keys" / "init.yml"), "vault_install_python_deps": False,
+        "vault_kv_mount": MOUNT, "vault_identity_dir": str(tmp_path / "identity"),
+        "vault_service_identities": [{"name": "orders"}, {"name": "invoicer", "owner": 65534, "group": 65534}],
+        "vault_generated_secrets": [{"path": "postgres"}, {"path": "orders/amqp", "key": "password", "length": 40}],
+    }
+    (tmp_path / "settings.json").write_text(json.dumps(settings))
+    return tmp_path
+
+
+def converge(directory, *extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOCAL_TEMP=str(directory / ".ansible-tmp"))
+    env.pop("ANSIBLE_VAULT_PASSWORD_FILE", None)
+    command = [ANSIBLE_PLAYBOOK, "-i", str(directory / "hosts.yml"), str(directory / "site.yml"),
+               "--vault-password-file", str(directory / "vault-pass"), "-e", "@" + str(directory / "settings.json"),
+               *extra]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    return result
+
+
+def recap(result):
+    line = [l for l in result.stdout.split("PLAY RECAP", 1)[1].splitlines() if l.startswith("vault1")][0]
+    return dict(part.split("=") for part in line.split(":", 1)[1].split())
+
+
+def test_audit_kv_approle_policies_and_generated_secrets_with_no_secret_in_the_output(project, fake):
+    first = converge(project, "-vvv")
+    assert fake.audit["file/"]["type"] == "file"
+    assert fake.audit["file/"]["options"] == {"file_path": "/vault/logs/audit.log"}
+    assert fake.mounts[MOUNT + "/"] == {"type": "kv", "options": {"version": "2"},
+                                        "description": "tersane secrets, one path per service"}
+    assert fake.auth["approle/"]["type"] == "approle"
+    for name in ("orders", "invoicer"):
+        rules = fake.rules(fake.policies["service-" + name])
+        assert rules == [("%s/data/%s" % (MOUNT, name), ["read"]), ("%s/data/%s/*" % (MOUNT, name), ["read"])]
+        settings = fake.roles[name]["settings"]
+        assert settings["token_policies"] == ["service-" + name]
+        assert (settings["token_ttl"], settings["token_max_ttl"], settings["secret_id_ttl"]) == (3600, 14400, 0)
+
+    postgres = fake.kv[MOUNT + "/"]["postgres"]
+    amqp = fake.kv[MOUNT + "/"]["orders/amqp"]
+    assert len(postgres) == 1 and list(postgres[0]) == ["password"] and len(postgres[0]["password"]) == 32
+    assert len(amqp) == 1 and len(amqp[0]["password"]) == 40 and amqp[0]["password"].isalnum()
+    assert postgres[0]["password"] != amqp[0]["password"]
+    values = [fake.root_token, postgres[0]["password"], amqp[0]["password"]]
+    values += [sid for role in fake.roles.values() for sid in role["secret_ids"]]
+    assert len(values) == 5
+    assert [value for value in values if value in first.stdout or value in first.stderr] == []
+
+
+def test_each_service_logs_in_with_its_files_and_reads_only_its_own_secrets(project, fake):
+    converge(project)
+    identity = project / "identity"
+    for name, owner in (("orders", 0), ("invoicer", 65534)):
+        for kind in ("role_id", "secret_id"):
+            path = identity / name / kind
+            info = path.stat()
+            assert stat.S_IMODE(info.st_mode) == 0o400 and info.st_uid == owner, (path, oct(info.st_mode))
+        assert stat.S_IMODE((identity / name).stat().st_mode) == 0o500
+    role_id = (identity / "orders" / "role_id").read_text().strip()
+    secret_id = (identity / "orders" / "secret_id").read_text().strip()
+    assert role_id == fake.roles["orders"]["role_id"] and secret_id in fake.roles["orders"]["secret_ids"]
+
+    status, answer = fake.api("PUT", "/v1/auth/approle/login", {"role_id": role_id, "secret_id": secret_id}, None)
+    assert status == 200
+    token = answer["auth"]["client_token"]
+    status, secret = fake.api("GET", "/v1/%s/data/orders/amqp" % MOUNT, None, token)
+    assert status == 200 and len(secret["data"]["data"]["password"]) == 40
+    assert fake.api("GET", "/v1/%s/data/postgres" % MOUNT, None, token)[0] == 403  # not its path
+    assert fake.api("GET", "/v1/%s/data/invoicer" % MOUNT, None, token)[0] == 403
+    assert fake.api("PUT", "/v1/%s/data/orders/amqp" % MOUNT, {"data": {"password": "x"}}, token)[0] == 403
+    other_secret_id = (identity / "invoicer" / "secret_id").read_text().strip()
+    wrong = fake.api("PUT", "/v1/auth/approle/login", {"role_id": role_id, "secret_id": other_secret_id}, None)
+    assert wrong[0] == 400
+
+
+def test_a_second_converge_and_check_mode_change_nothing_and_keep_secrets_and_secret_ids(project, fake):
+    converge(project)
+    generated = {key: list(versions) for key, versions in fake.kv[MOUNT + "/"].items()}
+    secret_ids = {name: dict(role["secret_ids"]) for name, role in fake.roles.items()}
+    writes = len([r for r in fake.authenticated if r[0] == "PUT"])
+
+    again = converge(project)
+    assert recap(again)["changed"] == "0", again.stdout[-3000:]
+    assert len([r for r in fake.authenticated if r[0] == "PUT"]) == writes  # reads only
+    assert {key: list(versions) for key, versions in fake.kv[MOUNT + "/"].items()} == generated
+    assert {name: dict(role["secret_ids"]) for name, role in fake.roles.items()} == secret_ids
+
+    check = converge(project, "--check")
+    assert recap(check)["changed"] == "0", check.stdout[-3000:]
+    assert len([r for r in fake.authenticated if r[0] == "PUT"]) == writes
+
+
+def test_a_changed_setting_is_written_and_a_lost_secret_id_file_is_replaced(project, fake):
+    converge(project)
+    (project / "identity" / "orders" / "secret_id").unlink()
+    fake.policies["service-invoicer"] = 'path "tersane/dev/data/*" {\n  capabilities = ["read"]\n}\n'  # widened
+    again = converge(project, "-e", "vault_approle_token_ttl=600")  # a string on the command line
+    assert recap(again)["changed"] != "0"
+    assert fake.rules(fake.policies["service-invoicer"])[0] == ("%s/data/invoicer" % MOUNT, ["read"])
+    assert all(role["settings"]["token_ttl"] == 600 for role in fake.roles.values())
+    assert len(fake.roles["orders"]["secret_ids"]) == 2 and len(fake.roles["invoicer"]["secret_ids"]) == 1
+    assert (project / "identity" / "orders" / "secret_id").read_text().strip() in fake.roles["orders"]["secret_ids"]
+    assert recap(converge(project, "-e", "vault_approle_token_ttl=600"))["changed"] == "0"  # then settled
