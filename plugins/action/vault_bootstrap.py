@@ -18,14 +18,14 @@ import tempfile
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
+from ansible.parsing.vault import is_encrypted
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.tersane.platform.plugins.module_utils import vault_init as vi
+from ansible_collections.tersane.platform.plugins.plugin_utils.ansible_vault import NoUsableSecret, encryption_secret
 
 MODULE = "tersane.platform.vault_bootstrap"
 STATUS_FIELDS = ("initialized", "sealed", "threshold", "shares", "progress", "version")
-PROBE = b"tersane.platform.vault_bootstrap encryption check"
 
 
 class BootstrapFailure(Exception):
@@ -79,28 +79,15 @@ class ActionModule(ActionBase):
 
     def _vault(self, vault_id):
         """The VaultLib of the play's secrets and the (id, secret) to encrypt with."""
-        secrets = list(getattr(getattr(self._loader, "_vault", None), "secrets", None) or [])
-        if not secrets:
-            raise BootstrapFailure(
-                "no vault secret: the unseal keys are stored encrypted with the play's vault secret. Run "
-                "ansible-playbook with --vault-password-file, --vault-id or --ask-vault-pass. Vault was not "
-                "contacted for a change.")
         try:
-            match = match_encrypt_secret(secrets, vault_id)
-        except AnsibleError:
-            match = None
-        if not match:
-            raise BootstrapFailure("vault_id %r is not among the vault ids given to ansible-playbook (%s)"
-                                   % (vault_id, ", ".join(sorted({str(i) for i, unused in secrets}))))
-        vault = VaultLib(secrets)
-        enc_id, secret = match
-        try:
-            ok = vault.decrypt(vault.encrypt(PROBE, secret=secret, vault_id=enc_id)) == PROBE
-        except AnsibleError as exc:
-            raise BootstrapFailure("the vault secret %r cannot be used: %s" % (enc_id, type(exc).__name__))
-        if not ok:
-            raise BootstrapFailure("the vault secret %r does not decrypt what it encrypts" % enc_id)
-        return vault, enc_id, secret
+            return encryption_secret(self._loader, vault_id)
+        except NoUsableSecret as exc:
+            if "no vault secret" in str(exc):
+                raise BootstrapFailure(
+                    "no vault secret: the unseal keys are stored encrypted with the play's vault secret. Run "
+                    "ansible-playbook with --vault-password-file, --vault-id or --ask-vault-pass. Vault was not "
+                    "contacted for a change.")
+            raise BootstrapFailure(str(exc))
 
     def _check_destination(self, keys_file):
         problem = vi.destination_problem(keys_file)

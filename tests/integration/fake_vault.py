@@ -28,7 +28,9 @@ otherwise, 503 while sealed):
 * GET/POST /v1/auth/approle/role/<name> -> {"data": {token_policies, ...}} / 204;
   GET .../role-id -> {"data": {"role_id"}}; POST .../secret-id ->
   {"data": {"secret_id", "secret_id_accessor", "secret_id_ttl"}};
-  POST /v1/auth/approle/login {role_id, secret_id} -> {"auth": {client_token, policies}};
+  POST /v1/auth/approle/login {role_id, secret_id} -> {"auth": {client_token, policies}},
+  the token allowed what its policies' path rules allow (exact paths and trailing *);
+* POST /v1/auth/token/revoke-self -> 204, the token is refused from then on;
 * KV v2 under an enabled kv mount with version 2: GET <mount>/data/<path> ->
   {"data": {"data", "metadata": {version, ...}}} or 404; POST <mount>/data/<path>
   {"data", "options": {"cas"}?} -> {"data": {version, ...}}; a cas that is not the
@@ -75,6 +77,7 @@ class FakeVault:
         self.policies = {"default": "", "root": ""}
         self.roles = {}
         self.tokens = {}  # token -> policies (AppRole logins)
+        self.revoked = set()  # tokens revoked (auth/token/revoke-self)
         self.authenticated = []  # (method, path) of authenticated requests
         fake = self
 
@@ -251,8 +254,11 @@ class FakeVault:
         path = path[len("/v1/"):]
         if path == "auth/approle/login" and method == "PUT":
             return self.approle_login(body)
-        if token != self.root_token and token not in self.tokens:
+        if token in self.revoked or (token != self.root_token and token not in self.tokens):
             return 403, {"errors": ["permission denied"]}
+        if path == "auth/token/revoke-self" and method == "PUT":
+            self.revoked.add(token)
+            return 204, None
         if token != self.root_token and not self.allowed(self.tokens[token], path, method):
             return 403, {"errors": ["1 error occurred:\n\t* permission denied\n\n"]}
         self.authenticated.append((method, path))

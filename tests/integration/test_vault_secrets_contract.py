@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible.parsing.vault import VaultLib, VaultSecret
 
 from fake_vault import FakeVault, make_tls
 
@@ -93,8 +94,31 @@ def test_audit_kv_approle_policies_and_generated_secrets_with_no_secret_in_the_o
     assert postgres[0]["password"] != amqp[0]["password"]
     values = [fake.root_token, postgres[0]["password"], amqp[0]["password"]]
     values += [sid for role in fake.roles.values() for sid in role["secret_ids"]]
-    assert len(values) == 5
+    assert len(values) == 6  # three secret_ids: orders, invoicer, automation
     assert [value for value in values if value in first.stdout or value in first.stderr] == []
+
+
+def test_the_root_token_is_revoked_once_the_automation_approle_is_stored(project, fake):
+    converge(project)
+    assert fake.root_token in fake.revoked
+    assert fake.api("GET", "/v1/sys/mounts", None, fake.root_token)[0] == 403
+    path = project / "keys" / "tersane-automation.yml"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text().startswith("$ANSIBLE_VAULT;1.1;AES256")
+    password = (project / "vault-pass").read_text().strip()
+    credentials = json.loads(VaultLib([("default", VaultSecret(password.encode()))]).decrypt(path.read_bytes()))
+    assert credentials["role_id"] == fake.roles["automation"]["role_id"]
+    assert fake.roles["automation"]["settings"]["token_policies"] == ["platform-admin"]
+    status, login = fake.api("PUT", "/v1/auth/approle/login", credentials, None)
+    token = login["auth"]["client_token"]
+    assert fake.api("GET", "/v1/sys/mounts", None, token)[0] == 200  # what the role configures
+    assert fake.api("GET", "/v1/%s/data/postgres" % MOUNT, None, token)[0] == 200
+    assert fake.api("GET", "/v1/secret/data/other", None, token)[0] == 403  # nothing beyond
+    assert fake.api("PUT", "/v1/sys/init", {}, token)[0] in (400, 403, 404)
+
+    again = converge(project)  # logs in as the automation AppRole
+    assert recap(again)["changed"] == "0", again.stdout[-3000:]
+    assert ("PUT", "auth/approle/login") not in fake.authenticated  # the login needs no token
+    assert len(fake.roles["automation"]["secret_ids"]) == 1
 
 
 def test_each_service_logs_in_with_its_files_and_reads_only_its_own_secrets(project, fake):
