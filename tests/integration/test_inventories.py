@@ -28,7 +28,7 @@ def preflight(inventory, *args):
 @pytest.mark.parametrize("inventory, hosts", [
     ("local", ["localhost"]), ("dev", ["dev-1"]), ("prod", ["db-1", "mq-1", "app-1", "app-2", "mon-1", "sec-1"]),
     ("examples/sentiric", ["localhost"]), ("examples/bilancompetence", ["localhost"]),
-    ("examples/altlas", ["localhost"]),
+    ("examples/altlas", ["localhost"]), ("examples/neurova", ["localhost"]),
 ])
 def test_inventory_passes_preflight(inventory, hosts):
     result = preflight(inventory)
