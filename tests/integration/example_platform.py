@@ -50,3 +50,12 @@ def fetch(url, context=None):
     """(status, body) of a GET, with an optional TLS context."""
     with urllib.request.urlopen(url, timeout=10, context=context) as reply:
         return reply.status, reply.read().decode()
+
+
+def standin_counter(port, kind):
+    """A stand-in service's standin_events_total of ``kind`` (published, consumed, rejected)."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as reply:
+        for line in reply.read().decode().splitlines():
+            if line.startswith("standin_events_total{") and 'kind="%s"' % kind in line:
+                return int(line.rsplit(" ", 1)[1])
+    raise AssertionError("no %s counter on port %d" % (kind, port))

@@ -24,7 +24,7 @@ import pytest
 import requests
 import yaml
 
-from example_platform import PROJECT, health_by_service, playbook
+from example_platform import PROJECT, health_by_service, playbook, standin_counter
 
 EXAMPLE = "neurova"
 SECRET_DIR = Path(os.path.expanduser("~/.local/share/tersane/secrets/neurova"))
@@ -44,14 +44,6 @@ def platform():
 
 def secret(name):
     return (SECRET_DIR / name).read_text().strip()
-
-
-def metric(port, kind):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as reply:
-        for line in reply.read().decode().splitlines():
-            if line.startswith("standin_events_total{") and 'kind="%s"' % kind in line:
-                return int(line.rsplit(" ", 1)[1])
-    raise AssertionError("no %s counter on port %d" % (kind, port))
 
 
 def publish(body):
@@ -88,9 +80,9 @@ def test_passwords_are_generated_once_into_private_files_not_the_inventory(platf
 
 def test_a_booking_event_reaches_the_crm_over_tls_and_a_rejected_one_its_dead_letter_queue(platform):
     assert "amqps://" in (PROJECT / "inventories/examples/neurova/group_vars/all/platform.yml").read_text()
-    before = metric(61081, "consumed")
+    before = standin_counter(61081, "consumed")
     publish(json.dumps({"booking": 1}).encode())
-    wait_for(lambda: metric(61081, "consumed") == before + 1, "the CRM consumed the booking event")
+    wait_for(lambda: standin_counter(61081, "consumed") == before + 1, "the CRM consumed the booking event")
 
     def dead_letters():
         reply = requests.get("http://127.0.0.1:61672/api/queues/%2F/booking.events.crm.dlq",
@@ -98,10 +90,10 @@ def test_a_booking_event_reaches_the_crm_over_tls_and_a_rejected_one_its_dead_le
         assert reply.status_code == 200, reply.text
         return reply.json().get("messages", 0)
 
-    rejected = metric(61081, "rejected")
+    rejected = standin_counter(61081, "rejected")
     dead = dead_letters()
     publish(b"reject")
-    wait_for(lambda: metric(61081, "rejected") == rejected + 1, "the CRM rejected the message")
+    wait_for(lambda: standin_counter(61081, "rejected") == rejected + 1, "the CRM rejected the message")
     wait_for(lambda: dead_letters() == dead + 1, "the rejected message reached booking.events.crm.dlq", timeout=60)
 
 

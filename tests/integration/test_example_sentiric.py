@@ -12,7 +12,7 @@ import psycopg2
 import pytest
 import yaml
 
-from example_platform import PROJECT, converged, health_by_service
+from example_platform import PROJECT, converged, health_by_service, standin_counter
 
 EXAMPLE = "sentiric"
 SERVICES = ("telephony-gateway", "agent-service", "cdr-service")
@@ -29,32 +29,24 @@ def platform():
     yield from converged(EXAMPLE)
 
 
-def metric(port, kind):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as reply:
-        for line in reply.read().decode().splitlines():
-            if line.startswith("standin_events_total{") and 'kind="%s"' % kind in line:
-                return int(line.rsplit(" ", 1)[1])
-    raise AssertionError("no %s counter on port %d" % (kind, port))
-
-
 def test_every_container_is_healthy(platform):
     status = health_by_service(platform, "sentiric")
     assert status == dict.fromkeys(("postgres", "redis", "rabbitmq", *SERVICES), "healthy")
 
 
 def test_a_call_event_reaches_every_consumer(platform):
-    before = {port: metric(port, "consumed") for port in (58081, 58082)}
+    before = {port: standin_counter(port, "consumed") for port in (58081, 58082)}
     request = urllib.request.Request("http://127.0.0.1:58080/publish", data=json.dumps({"call": 1}).encode(),
                                      method="POST")
     with urllib.request.urlopen(request, timeout=10) as reply:
         assert reply.status == 202
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if all(metric(port, "consumed") == before[port] + 1 for port in before):
+        if all(standin_counter(port, "consumed") == before[port] + 1 for port in before):
             break
         time.sleep(0.2)
-    assert {port: metric(port, "consumed") for port in before} == {port: n + 1 for port, n in before.items()}
-    assert metric(58080, "published") >= 1
+    assert {port: standin_counter(port, "consumed") for port in before} == {port: n + 1 for port, n in before.items()}
+    assert standin_counter(58080, "published") >= 1
 
 
 def test_saga_ledger_exists_for_the_services_user(platform, settings):

@@ -60,6 +60,20 @@ def attributes(text):
     return dict(re.findall(r'^\s*([a-z_]+)\s*=\s*("[^"]*"|\S+)\s*$', text, flags=re.M))
 
 
+def run_on_vault_host(directory, variables, playbook, *args):
+    """Run one of the collection's playbooks for a host `sec` in the platform and vault groups."""
+    inventory = {"all": {"vars": variables,
+                         "children": {"platform": {"hosts": {"sec": {"ansible_connection": "local",
+                                                                     "ansible_python_interpreter": sys.executable}}},
+                                      "vault": {"hosts": {"sec": None}}}}}
+    (directory / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1")
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(directory / "hosts.yml"),
+               str(PROJECT / "playbooks" / playbook), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     root = tmp_path_factory.mktemp("vault")
@@ -124,18 +138,9 @@ def test_check_mode_writes_nothing(tmp_path):
 
 
 def test_build_mode_without_the_loaded_image_is_refused_before_anything_changes(tmp_path):
-    inventory = {"all": {
-        "vars": {"platform_name": "render", "platform_image_source": "build", "platform_data_services": [],
-                 "vault_enabled": True, "vault_image": "tersane.invalid/vault:absent"},
-        "children": {"platform": {"hosts": {"sec": {"ansible_connection": "local",
-                                                    "ansible_python_interpreter": sys.executable}}},
-                     "vault": {"hosts": {"sec": None}}}}}
-    (tmp_path / "hosts.yml").write_text(yaml.safe_dump(inventory))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1")
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"),
-               str(PROJECT / "playbooks" / "preflight.yml")]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = run_on_vault_host(tmp_path, {"platform_name": "render", "platform_image_source": "build",
+                                          "platform_data_services": [], "vault_enabled": True,
+                                          "vault_image": "tersane.invalid/vault:absent"}, "preflight.yml")
     assert result.returncode != 0
     assert "Debian has no package for vault" in result.stdout
     assert "set vault_image" in result.stdout and "or set vault_enabled: false" in result.stdout
@@ -147,18 +152,10 @@ def test_teardown_keeps_the_keys_file_and_a_purge_sets_it_aside(tmp_path, purge)
     keys_file = tmp_path / "keys" / "render-init.yml"
     keys_file.parent.mkdir()
     keys_file.write_text("$ANSIBLE_VAULT;1.1;AES256\n00\n")
-    inventory = {"all": {
-        "vars": {"platform_name": "render-teardown", "platform_network": "render-teardown-absent",
-                 "vault_keys_file": str(keys_file)},
-        "children": {"platform": {"hosts": {"sec": {"ansible_connection": "local",
-                                                    "ansible_python_interpreter": sys.executable}}},
-                     "vault": {"hosts": {"sec": None}}}}}
-    (tmp_path / "hosts.yml").write_text(yaml.safe_dump(inventory))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1")
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(tmp_path / "hosts.yml"),
-               str(PROJECT / "playbooks" / "teardown.yml"), "-e", "purge=%s" % str(purge).lower()]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = run_on_vault_host(tmp_path, {"platform_name": "render-teardown",
+                                          "platform_network": "render-teardown-absent",
+                                          "vault_keys_file": str(keys_file)},
+                               "teardown.yml", "-e", "purge=%s" % str(purge).lower())
     assert result.returncode == 0, result.stdout[-3000:]
     aside = sorted(keys_file.parent.glob("render-init.yml.purged-*"))
     if purge:
