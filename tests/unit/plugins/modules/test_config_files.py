@@ -1,7 +1,6 @@
 """The config_files module's check-before-replace (validate), run in-process against
 real files, with a plain shell command standing in for the service's checker."""
 
-import json
 import os
 
 import pytest
@@ -11,16 +10,8 @@ from ansible_collections.tersane.platform.plugins.modules import config_files
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
-    def runner(args, check=False):
-        params = dict(args, _ansible_check_mode=check, _ansible_diff=False)
-        monkeypatch.setattr(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": params}).encode())
-        monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy")
-        with pytest.raises(SystemExit):
-            config_files.main()
-        return json.loads(capsys.readouterr().out)
-
-    return runner
+def run(run_module):
+    return lambda args, check=False: run_module(config_files.main, args, check)[0]
 
 
 def tree(root, content, command):

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from ansible.module_utils import basic
 
 from ansible_collections.tersane.platform.plugins.modules import config_merge
 
@@ -19,19 +18,9 @@ COLLECTIONS = Path(__file__).resolve().parents[4] / ".collections"
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
+def run(run_module):
     """Run the module with ``args``; returns (result, raw stdout)."""
-
-    def runner(args, check=False, diff=False):
-        params = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
-        monkeypatch.setattr(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": params}).encode())
-        monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy")
-        with pytest.raises(SystemExit):
-            config_merge.main()
-        out = capsys.readouterr().out
-        return json.loads(out), out
-
-    return runner
+    return lambda args, check=False, diff=False: run_module(config_merge.main, args, check, diff)
 
 
 def service_args(tmp_path, **extra):
