@@ -148,18 +148,22 @@ def test_build_mode_without_the_loaded_image_is_refused_before_anything_changes(
 
 
 @pytest.mark.parametrize("purge", [False, True])
-def test_teardown_keeps_the_keys_file_and_a_purge_sets_it_aside(tmp_path, purge):
+def test_teardown_keeps_the_controller_files_and_a_purge_sets_them_aside(tmp_path, purge):
     keys_file = tmp_path / "keys" / "render-init.yml"
+    automation_file = tmp_path / "keys" / "render-automation.yml"
     keys_file.parent.mkdir()
-    keys_file.write_text("$ANSIBLE_VAULT;1.1;AES256\n00\n")
+    for path in (keys_file, automation_file):
+        path.write_text("$ANSIBLE_VAULT;1.1;AES256\n00\n")
     result = run_on_vault_host(tmp_path, {"platform_name": "render-teardown",
                                           "platform_network": "render-teardown-absent",
-                                          "vault_keys_file": str(keys_file)},
+                                          "vault_keys_file": str(keys_file),
+                                          "vault_automation_file": str(automation_file)},
                                "teardown.yml", "-e", "purge=%s" % str(purge).lower())
     assert result.returncode == 0, result.stdout[-3000:]
-    aside = sorted(keys_file.parent.glob("render-init.yml.purged-*"))
-    if purge:
-        assert not keys_file.exists() and len(aside) == 1
-        assert aside[0].read_text().startswith("$ANSIBLE_VAULT")
-    else:
-        assert keys_file.exists() and aside == []
+    for path in (keys_file, automation_file):
+        aside = sorted(path.parent.glob(path.name + ".purged-*"))
+        if purge:
+            assert not path.exists() and len(aside) == 1
+            assert aside[0].read_text().startswith("$ANSIBLE_VAULT")
+        else:
+            assert path.exists() and aside == []
