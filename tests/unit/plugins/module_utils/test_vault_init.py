@@ -5,9 +5,11 @@ The HTTP side runs against a stand-in Vault in
 tests/integration/test_vault_api_contract.py.
 """
 
+import base64
 import datetime
 import json
 import os
+import secrets
 import stat
 
 import hvac.exceptions
@@ -17,10 +19,11 @@ from ansible_collections.tersane.platform.plugins.module_utils import vault_init
 from ansible_collections.tersane.platform.plugins.module_utils.vault_init import (
     INIT, KEYS_FILE, NEW_KEYS, OPERATOR_KEYS, UNSEAL, SealStatus, VaultAPIError, VaultBootstrapError)
 
-KEYS_B64 = ["c2VjcmV0LXNoYXJlLW9uZS0xMjM0NTY3ODkwMTIzNDU2", "c2VjcmV0LXNoYXJlLXR3by0xMjM0NTY3ODkwMTIzNDU2",
-            "c2VjcmV0LXNoYXJlLXRocmVlLTEyMzQ1Njc4OTAxMjM0"]
-KEYS_HEX = ["aa" * 33, "bb" * 33, "cc" * 33]
-TOKEN = "hvs.root-token-that-must-stay-secret"
+# Throwaway key material, made for each test run.
+SHARES = [secrets.token_bytes(33) for unused in range(3)]
+KEYS_B64 = [base64.b64encode(share).decode() for share in SHARES]
+KEYS_HEX = [share.hex() for share in SHARES]
+TOKEN = "hvs." + secrets.token_urlsafe(18)
 ANSWER = {"keys": KEYS_HEX, "keys_base64": KEYS_B64, "root_token": TOKEN}
 SECRETS = KEYS_B64 + KEYS_HEX + [TOKEN]
 FILE = "/srv/secrets/vault.keys.vault"
