@@ -1,0 +1,415 @@
+#!/usr/bin/env python3
+# Copyright: (c) 2026, tersane.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""tersane-backup: takes, checks, prunes and restores the platform's backup sets.
+
+Runs inside the backup image (PostgreSQL 15 client, redis-tools, zstd,
+python3-psycopg2), on the platform's network, as the backup user. The backup
+role installs it with backup_set.py and backup_retention.py (the collection's
+module_utils, where its logic lives and is tested) and a config.json:
+
+    tersane-backup backup            take a set, then apply the retention
+    tersane-backup verify [--set ID] check a set's files against its manifest
+    tersane-backup prune             apply the retention (after checking the newest good set)
+    tersane-backup drill --host H    restore the newest good set's databases into the
+                                     scratch server H and compare them with the manifest
+    tersane-backup list              the sets, newest first
+
+Every command prints one JSON document on stdout; errors go to stderr with exit
+status 1 (2 for bad usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Mapping, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import backup_retention  # noqa: E402  (installed beside this file)
+import backup_set  # noqa: E402
+
+DEFAULT_CONFIG = "/etc/tersane-backup/config.json"
+
+
+class BackupError(Exception):
+    """A failure with a message for the operator."""
+
+
+def read_secret(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().rstrip("\n")
+
+
+def run(argv: List[str], env: Optional[Mapping[str, str]] = None, stdout: Any = None) -> None:
+    """Run a command; raise BackupError with its stderr when it fails."""
+    result = subprocess.run(argv, env=dict(env) if env else None, stdout=stdout if stdout is not None else subprocess.PIPE,
+                            stderr=subprocess.PIPE, check=False)
+    if result.returncode != 0:
+        raise BackupError("%s failed (exit %d): %s" % (argv[0], result.returncode,
+                                                       result.stderr.decode(errors="replace").strip()[-2000:]))
+
+
+def tool_version(argv: List[str]) -> str:
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    except OSError:
+        return "absent"
+    return (result.stdout or result.stderr).strip().splitlines()[0] if (result.stdout or result.stderr) else "unknown"
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+
+def pg_env(pg: Mapping[str, Any], host: Optional[str] = None, port: Optional[int] = None,
+           tls: bool = True) -> Dict[str, str]:
+    env = dict(os.environ, PGHOST=host or pg["host"], PGPORT=str(port or pg["port"]), PGUSER=pg["user"],
+               PGPASSWORD=read_secret(pg["password_file"]), PGCONNECT_TIMEOUT="10",
+               PGAPPNAME="tersane-backup")
+    if tls and pg.get("tls"):
+        env.update(PGSSLMODE="verify-full", PGSSLROOTCERT=pg["tls"]["ca"], PGSSLCERT=pg["tls"]["cert"],
+                   PGSSLKEY=pg["tls"]["key"])
+    return env
+
+
+def pg_connect(env: Mapping[str, str], database: str) -> Any:
+    import psycopg2  # pylint: disable=import-outside-toplevel  (only the postgres parts need it)
+
+    keys = {"PGHOST": "host", "PGPORT": "port", "PGUSER": "user", "PGPASSWORD": "password",
+            "PGSSLMODE": "sslmode", "PGSSLROOTCERT": "sslrootcert", "PGSSLCERT": "sslcert", "PGSSLKEY": "sslkey",
+            "PGCONNECT_TIMEOUT": "connect_timeout", "PGAPPNAME": "application_name"}
+    return psycopg2.connect(dbname=database, **{keys[k]: v for k, v in env.items() if k in keys})
+
+
+def table_checksums(cursor: Any) -> Dict[str, Dict[str, Any]]:
+    cursor.execute(backup_set.TABLES_QUERY)
+    tables: Dict[str, Dict[str, Any]] = {}
+    for schema, table in cursor.fetchall():
+        cursor.execute(backup_set.table_checksum_query(schema, table))
+        rows, checksum = cursor.fetchone()
+        tables[backup_set.table_key(schema, table)] = {"rows": int(rows), "checksum": checksum}
+    cursor.execute(backup_set.large_objects_checksum_query())
+    rows, checksum = cursor.fetchone()
+    if int(rows):
+        tables[backup_set.LARGE_OBJECTS] = {"rows": int(rows), "checksum": checksum}
+    return tables
+
+
+def dump_database(pg: Mapping[str, Any], env: Mapping[str, str], database: str, directory: str) -> Dict[str, Any]:
+    """Dump one database in one snapshot, and take its tables' row counts and checksums in it."""
+    name = backup_set.dump_file_name(database, pg["format"], pg["compression"])
+    target = os.path.join(directory, name)
+    connection = pg_connect(env, database)
+    try:
+        connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        cursor = connection.cursor()
+        cursor.execute("SELECT pg_catalog.pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        argv = backup_set.pg_dump_argv(database, target, pg["format"], pg["compression"], pg["jobs"], snapshot)
+        if pg["format"] == "custom" and pg["compression"] == "zstd":
+            dump = subprocess.Popen(argv, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            compress = subprocess.Popen(["zstd", "-q", "-T0", "-%d" % int(pg["zstd_level"]), "-o", target],
+                                        stdin=dump.stdout, stderr=subprocess.PIPE)
+            dump.stdout.close()
+            dump_error = dump.stderr.read()
+            compress_error = compress.communicate()[1]
+            if dump.wait() != 0:
+                raise BackupError("pg_dump of %s failed: %s" % (database, dump_error.decode(errors="replace")[-2000:]))
+            if compress.returncode != 0:
+                raise BackupError("zstd of %s failed: %s" % (database, compress_error.decode(errors="replace")))
+        else:
+            run(argv, env)
+        tables = table_checksums(cursor)
+    finally:
+        connection.close()
+    return {"file": "postgres/" + name, "format": pg["format"], "compression": pg["compression"], "tables": tables}
+
+
+def backup_postgres(pg: Mapping[str, Any], set_dir: str) -> Dict[str, Any]:
+    env = pg_env(pg)
+    directory = os.path.join(set_dir, "postgres")
+    os.makedirs(directory, mode=0o700)
+    with open(os.path.join(directory, "globals.sql"), "wb") as handle:
+        run(["pg_dumpall", "--globals-only", "--no-password"], env, stdout=handle)
+    databases = list(pg.get("databases") or [])
+    if not databases:
+        connection = pg_connect(env, pg.get("maintenance_database", "postgres"))
+        try:
+            cursor = connection.cursor()
+            cursor.execute(backup_set.DATABASES_QUERY)
+            databases = [row[0] for row in cursor.fetchall()]
+        finally:
+            connection.close()
+    return {"globals": "postgres/globals.sql",
+            "databases": {database: dump_database(pg, env, database, directory) for database in databases}}
+
+
+def restore_database(env: Mapping[str, str], set_dir: str, database: str, entry: Mapping[str, Any],
+                     jobs: int, create: bool) -> None:
+    """Restore one database's dump into the server of ``env``: into a new database when
+    ``create``, else over the existing one (its objects dropped first)."""
+    source = os.path.join(set_dir, entry["file"])
+    if create:
+        run(["createdb", "--no-password", database], env)
+    argv = ["pg_restore", "--no-password", "--exit-on-error", "--dbname", database]
+    if not create:
+        argv += ["--clean", "--if-exists"]
+    if entry["format"] == "custom" and entry["compression"] == "zstd":
+        decompress = subprocess.Popen(["zstd", "-q", "-d", "-c", source], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE)
+        restore = subprocess.run(argv, env=dict(env), stdin=decompress.stdout, capture_output=True, check=False)
+        decompress.stdout.close()
+        if decompress.wait() != 0:
+            raise BackupError("zstd could not read %s: %s"
+                              % (source, decompress.stderr.read().decode(errors="replace")))
+        if restore.returncode != 0:
+            raise BackupError("pg_restore of %s failed: %s"
+                              % (database, restore.stderr.decode(errors="replace")[-2000:]))
+    else:
+        run(argv + ["--jobs", str(max(1, jobs)), source], env)
+
+
+# --- Redis and RabbitMQ -------------------------------------------------------
+
+def backup_redis(redis: Mapping[str, Any], set_dir: str) -> Dict[str, Any]:
+    """Fetch an RDB snapshot over the replication protocol (redis-cli --rdb), then zstd it."""
+    directory = os.path.join(set_dir, "redis")
+    os.makedirs(directory, mode=0o700)
+    env = dict(os.environ, REDISCLI_AUTH=read_secret(redis["password_file"])) if redis.get("password_file") else None
+    base = ["redis-cli", "-h", redis["host"], "-p", str(redis["port"]), "--no-auth-warning"]
+    if redis.get("tls"):
+        base += ["--tls", "--cacert", redis["tls"]["ca"], "--cert", redis["tls"]["cert"], "--key", redis["tls"]["key"]]
+    keys = subprocess.run(base + ["DBSIZE"], env=env, capture_output=True, text=True, check=False)
+    rdb = os.path.join(directory, "dump.rdb")
+    run(base + ["--rdb", rdb], env)
+    run(["zstd", "-q", "--rm", "-T0", "-%d" % int(redis.get("zstd_level", 3)), rdb])
+    return {"file": "redis/dump.rdb.zst", "keys_at_start": int(keys.stdout.strip() or 0) if keys.returncode == 0 else None}
+
+
+def backup_rabbitmq(rabbitmq: Mapping[str, Any], set_dir: str) -> Dict[str, Any]:
+    """Export the broker's definitions (vhosts, users, policies, exchanges, queues, bindings)."""
+    directory = os.path.join(set_dir, "rabbitmq")
+    os.makedirs(directory, mode=0o700)
+    request = urllib.request.Request(rabbitmq["url"].rstrip("/") + "/api/definitions")
+    credentials = "%s:%s" % (rabbitmq["user"], read_secret(rabbitmq["password_file"]))
+    request.add_header("Authorization", "Basic " + base64.b64encode(credentials.encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:  # nosec B310 (a configured http(s) URL)
+            body = reply.read()
+    except OSError as exc:
+        raise BackupError("RabbitMQ definitions export from %s failed: %s" % (rabbitmq["url"], exc)) from None
+    definitions = json.loads(body)
+    with open(os.path.join(directory, "definitions.json"), "wb") as handle:
+        handle.write(body)
+    return {"file": "rabbitmq/definitions.json",
+            "counts": {kind: len(definitions.get(kind, [])) for kind in
+                       ("vhosts", "users", "policies", "exchanges", "queues", "bindings")}}
+
+
+# --- Commands -----------------------------------------------------------------
+
+def sets_newest_first(root: str) -> List[Dict[str, Any]]:
+    """The manifests of the finished sets under ``root``, newest first."""
+    found = []
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            try:
+                manifest = backup_set.load_manifest(path)
+            except ValueError:
+                continue
+            found.append(manifest)
+    return sorted(found, key=lambda m: (m["created"], m["id"]), reverse=True)
+
+
+def newest_good(root: str) -> Dict[str, Any]:
+    for manifest in sets_newest_first(root):
+        if manifest["status"] == "good":
+            return manifest
+    raise BackupError("%s holds no good backup set" % root)
+
+
+def pick_set(root: str, set_id: Optional[str]) -> Dict[str, Any]:
+    if not set_id:
+        return newest_good(root)
+    if os.sep in set_id or set_id in (".", ".."):
+        raise BackupError("%r is not a backup set id" % set_id)
+    path = os.path.join(root, set_id)
+    if not os.path.isdir(path):
+        raise BackupError("backup set %s does not exist in %s" % (set_id, root))
+    try:
+        return backup_set.load_manifest(path)
+    except ValueError as exc:
+        raise BackupError(str(exc)) from None
+
+
+def checked(root: str, manifest: Mapping[str, Any]) -> None:
+    """Raise unless every file of the set matches its manifest."""
+    problems = backup_set.verify_files(os.path.join(root, manifest["id"]), manifest)
+    if problems:
+        raise BackupError("backup set %s does not match its manifest, so it is refused:\n  %s"
+                          % (manifest["id"], "\n  ".join(problems)))
+
+
+def write_metrics(config: Mapping[str, Any], manifest: Mapping[str, Any]) -> None:
+    path = config.get("metrics_file")
+    if not path:
+        return
+    text = backup_set.render_metrics(config["platform"], config["host"], manifest,
+                                     backup_set.last_good_times(sets_newest_first(config["root"])))
+    temporary = path + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+
+
+def command_prune(config: Mapping[str, Any], _args: argparse.Namespace) -> Dict[str, Any]:
+    root = config["root"]
+    retention = config["retention"]
+    newest = sets_newest_first(root)
+    good = [m for m in newest if m["status"] == "good"]
+    if good:
+        checked(root, good[0])
+    scan = backup_retention.scan_directory(root)
+    plan = backup_retention.plan_retention(scan.sets, retention["keep_daily"], retention["keep_weekly"],
+                                           retention["keep_monthly"], retention["keep_yearly"],
+                                           retention.get("timezone", "UTC"))
+    for set_id in plan.delete:
+        shutil.rmtree(backup_retention.deletable_path(root, scan.directories[set_id]))
+    return backup_retention.plan_as_dict(plan)
+
+
+def command_backup(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[str, Any]:
+    root = config["root"]
+    created = datetime.now(timezone.utc)
+    set_id = backup_set.new_set_id(created)
+    set_dir = os.path.join(root, set_id)
+    os.makedirs(set_dir, mode=0o700)
+    services: Dict[str, Any] = {}
+    steps = [("postgres", backup_postgres), ("redis", backup_redis), ("rabbitmq", backup_rabbitmq)]
+    for service, step in steps:
+        if not config.get(service):
+            continue
+        started = time.monotonic()
+        try:
+            outcome = dict(step(config[service], set_dir), ok=True)
+        except Exception as exc:  # pylint: disable=broad-except  (recorded, the set is failed)
+            outcome = {"ok": False, "error": str(exc)}
+        outcome["seconds"] = round(time.monotonic() - started, 3)
+        services[service] = outcome
+    files = backup_set.describe_files(set_dir)
+    for service, outcome in services.items():
+        outcome["bytes"] = sum(f.size for f in files if f.path.startswith(service + "/"))
+    status = "good" if all(o["ok"] for o in services.values()) else "failed"
+    tools = {"pg_dump": tool_version(["pg_dump", "--version"]), "zstd": tool_version(["zstd", "--version"]),
+             "redis-cli": tool_version(["redis-cli", "--version"]), "python": sys.version.split()[0]}
+    manifest = backup_set.build_manifest(set_id, created, datetime.now(timezone.utc), status, files, services,
+                                         config["platform"], config["host"], tools)
+    backup_set.write_manifest(set_dir, manifest)
+    write_metrics(config, manifest)
+    result: Dict[str, Any] = {"id": set_id, "status": status, "services": services}
+    if status != "good":
+        errors = "; ".join("%s: %s" % (s, o["error"]) for s, o in services.items() if not o["ok"])
+        raise BackupError("backup set %s failed: %s" % (set_id, errors))
+    if config.get("retention") and not args.no_prune:
+        result["retention"] = command_prune(config, args)
+    return result
+
+
+def command_verify(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[str, Any]:
+    manifest = pick_set(config["root"], args.set)
+    checked(config["root"], manifest)
+    return {"id": manifest["id"], "files": len(manifest["files"]), "bytes": backup_set.set_size(manifest)}
+
+
+def command_drill(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[str, Any]:
+    """Restore a set's databases into a scratch server and compare them with the manifest."""
+    root = config["root"]
+    manifest = pick_set(root, args.set)
+    checked(root, manifest)
+    pg = config["postgres"]
+    postgres = manifest["services"].get("postgres")
+    if not postgres or not postgres.get("ok"):
+        raise BackupError("backup set %s holds no good PostgreSQL backup" % manifest["id"])
+    # The scratch server lives on the platform's network for the drill's length only, without TLS.
+    env = pg_env(pg, host=args.host, port=args.port, tls=False)
+    set_dir = os.path.join(root, manifest["id"])
+    started = time.monotonic()
+    deadline = started + args.wait
+    while True:
+        probe = subprocess.run(["pg_isready", "-q"], env=env, check=False)
+        if probe.returncode == 0:
+            break
+        if time.monotonic() > deadline:
+            raise BackupError("the scratch server %s:%s did not answer within %ds" % (args.host, args.port, args.wait))
+        time.sleep(0.5)
+    restore_started = time.monotonic()
+    globals_sql = os.path.join(set_dir, postgres["globals"])
+    run(["psql", "--no-password", "--quiet", "--dbname", "postgres", "--file", globals_sql], env)
+    problems: List[str] = []
+    for database, entry in sorted(postgres["databases"].items()):
+        restore_database(env, set_dir, database, entry, int(pg["jobs"]),
+                         create=database != pg.get("maintenance_database", "postgres"))
+    restore_seconds = time.monotonic() - restore_started
+    for database, entry in sorted(postgres["databases"].items()):
+        connection = pg_connect(env, database)
+        try:
+            problems += backup_set.compare_tables(entry["tables"], table_checksums(connection.cursor()), database)
+        finally:
+            connection.close()
+    if problems:
+        raise BackupError("the drill restored set %s but it differs from its manifest:\n  %s"
+                          % (manifest["id"], "\n  ".join(problems)))
+    return {"id": manifest["id"], "databases": sorted(postgres["databases"]),
+            "tables": sum(len(e["tables"]) for e in postgres["databases"].values()),
+            "restore_seconds": round(restore_seconds, 3)}
+
+
+def command_list(config: Mapping[str, Any], _args: argparse.Namespace) -> Dict[str, Any]:
+    return {"sets": [{"id": m["id"], "status": m["status"], "created": m["created"],
+                      "bytes": backup_set.set_size(m)} for m in sets_newest_first(config["root"])]}
+
+
+COMMANDS = {"backup": command_backup, "verify": command_verify, "prune": command_prune,
+            "drill": command_drill, "list": command_list}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="tersane-backup", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default=os.environ.get("TERSANE_BACKUP_CONFIG", DEFAULT_CONFIG))
+    sub = parser.add_subparsers(dest="command", required=True)
+    backup = sub.add_parser("backup")
+    backup.add_argument("--no-prune", action="store_true")
+    sub.add_parser("verify").add_argument("--set")
+    sub.add_parser("prune")
+    sub.add_parser("list")
+    drill = sub.add_parser("drill")
+    drill.add_argument("--set")
+    drill.add_argument("--host", required=True)
+    drill.add_argument("--port", type=int, default=5432)
+    drill.add_argument("--wait", type=int, default=120)
+    args = parser.parse_args(argv)
+    with open(args.config, encoding="utf-8") as handle:
+        config = json.load(handle)
+    config.setdefault("host", socket.gethostname())
+    try:
+        result = COMMANDS[args.command](config, args)
+    except (BackupError, OSError, ValueError) as exc:
+        print("tersane-backup %s: %s" % (args.command, exc), file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""Backups on the real engine (inventory tests/integration/backup): PostgreSQL,
+Redis and RabbitMQ on mutual TLS, built from Debian packages, with backups on.
+The backup role's runner reaches each server through its own client
+certificate; a set is taken, checked against the live servers, restored by the
+drill into a scratch server, tampered with and refused, and pruned."""
+
+import hashlib
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import urllib.request
+from base64 import b64encode
+from pathlib import Path
+
+import docker
+import pytest
+import redis
+
+PROJECT = Path(__file__).resolve().parents[2]
+INVENTORY = PROJECT / "tests" / "integration" / "backup" / "hosts.yml"
+PLATFORM = "bkptest"
+BACKUP_DIR = Path("/var/backups/tersane-test/bkptest")
+TEXTFILE = Path("/var/lib/tersane-test/bkptest/textfile") / "tersane_backup_bkptest.prom"
+COMMAND = "/usr/local/sbin/tersane-backup-bkptest"
+RABBITMQ_API = "http://127.0.0.1:47672/api"
+RABBITMQ_AUTH = "Basic " + b64encode(b"admin:test-only-rabbitmq-password").decode()
+REDIS_TLS = Path("/etc/tersane/bkptest/tls/redis-client")
+
+SEED = r"""
+CREATE SCHEMA sales;
+CREATE SCHEMA "Archive 2024";
+CREATE TABLE sales.orders (id bigserial PRIMARY KEY, customer text, note text, total numeric(12,2));
+INSERT INTO sales.orders (customer, note, total)
+  SELECT 'müşteri ' || g, 'çğıöşü ✓ 注文 ' || g, g * 1.5 FROM generate_series(1, 5000) g;
+CREATE TABLE "Archive 2024"."Old Orders" (LIKE sales.orders);
+INSERT INTO "Archive 2024"."Old Orders" SELECT * FROM sales.orders WHERE id <= 100;
+CREATE TABLE public.documents (id int PRIMARY KEY, body oid);
+INSERT INTO public.documents
+  SELECT g, lo_from_bytea(0, convert_to(repeat('belge içeriği ' || g, 500), 'UTF8')) FROM generate_series(1, 20) g;
+"""
+# The tables of the shop database and their rows, as seeded (large objects: pages).
+SEEDED = {"sales.orders": 5000, "Archive 2024.Old Orders": 100, "public.documents": 20}
+
+
+def playbook(name, *args):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1")
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(INVENTORY),
+               str(PROJECT / "playbooks" / name), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=1500, check=False)
+
+
+def psql(database, sql):
+    result = subprocess.run(["docker", "exec", "-i", "bkptest_postgres", "psql", "-U", "postgres", "-d", database,
+                             "-v", "ON_ERROR_STOP=1", "-Atq"], input=sql, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def runner(*args):
+    return subprocess.run([COMMAND, *args], capture_output=True, text=True, timeout=600, check=False)
+
+
+def rabbitmq_get(path):
+    request = urllib.request.Request(RABBITMQ_API + path, headers={"Authorization": RABBITMQ_AUTH})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def sets():
+    return sorted(p.name for p in BACKUP_DIR.iterdir() if p.is_dir())
+
+
+def manifest_of(set_id):
+    return json.loads((BACKUP_DIR / set_id / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def platform():
+    """The data services converged with backups on, and seeded."""
+    shutil.rmtree(BACKUP_DIR, ignore_errors=True)
+    result = playbook("site.yml")
+    try:
+        assert result.returncode == 0, result.stdout[-4000:]
+        psql("shop", SEED)
+        client = redis.Redis(host="127.0.0.1", port=47379, password="test-only-redis-password", ssl=True,
+                             ssl_ca_certs=str(REDIS_TLS / "ca.pem"), ssl_certfile=str(REDIS_TLS / "cert.pem"),
+                             ssl_keyfile=str(REDIS_TLS / "key.pem"), ssl_check_hostname=False)
+        client.set("greeting", "merhaba dünya")
+        client.hset("session:42", mapping={"user": "ayşe", "cart": "3"})
+        yield
+    finally:
+        playbook("teardown.yml", "-e", "purge=true")
+        shutil.rmtree(BACKUP_DIR.parent, ignore_errors=True)
+        shutil.rmtree(TEXTFILE.parent.parent.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def first_set(platform):
+    result = playbook("backup.yml")
+    assert result.returncode == 0, result.stdout[-4000:]
+    newest = sets()[-1]
+    assert "Backup set %s on localhost: postgres" % newest in " ".join(result.stdout.split())
+    return newest
+
+
+def test_a_set_holds_every_service_and_its_files_match_the_manifest(first_set):
+    manifest = manifest_of(first_set)
+    set_dir = BACKUP_DIR / first_set
+    assert manifest["status"] == "good" and manifest["id"] == first_set and manifest["platform"] == PLATFORM
+    assert sorted(manifest["services"]) == ["postgres", "rabbitmq", "redis"]
+    assert all(service["ok"] for service in manifest["services"].values())
+    assert manifest["tools"]["pg_dump"].startswith("pg_dump (PostgreSQL) 15.")
+    on_disk = sorted(str(p.relative_to(set_dir)) for p in set_dir.rglob("*") if p.is_file() and p.name != "manifest.json")
+    assert [entry["path"] for entry in manifest["files"]] == on_disk
+    for entry in manifest["files"]:
+        content = (set_dir / entry["path"]).read_bytes()
+        assert (len(content), hashlib.sha256(content).hexdigest()) == (entry["size"], entry["sha256"]), entry["path"]
+    # Owned by the runner's user (Debian's backup, 34), readable by it alone.
+    assert (set_dir.stat().st_uid, oct(set_dir.stat().st_mode & 0o777)) == (34, "0o700")
+    assert oct((set_dir / "manifest.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_manifest_counts_what_the_live_database_holds(first_set):
+    databases = manifest_of(first_set)["services"]["postgres"]["databases"]
+    assert sorted(databases) == ["postgres", "shop", "çarşı-2"]
+    shop = databases["shop"]["tables"]
+    assert {name: shop[name]["rows"] for name in SEEDED} == SEEDED
+    pages = int(psql("shop", "SELECT count(*) FROM pg_largeobject"))
+    assert pages > 0 and shop["pg_catalog.pg_largeobject"]["rows"] == pages
+    assert len({entry["checksum"] for entry in shop.values()}) == len(shop)
+    assert databases["çarşı-2"]["file"].startswith("postgres/x-")
+
+
+def test_redis_and_rabbitmq_are_in_the_set(first_set):
+    manifest = manifest_of(first_set)
+    rdb = subprocess.run(["docker", "run", "--rm", "-v", "%s:/set:ro" % (BACKUP_DIR / first_set), "--user", "34",
+                          "tersane/backup:bookworm", "zstd", "-dc", "/set/redis/dump.rdb.zst"],
+                         capture_output=True, check=False)
+    assert rdb.returncode == 0, rdb.stderr
+    assert rdb.stdout.startswith(b"REDIS") and b"greeting" in rdb.stdout and b"session:42" in rdb.stdout
+    assert manifest["services"]["redis"]["keys_at_start"] == 2
+    definitions = json.loads((BACKUP_DIR / first_set / "rabbitmq" / "definitions.json").read_text())
+    live = sorted(q["name"] for q in rabbitmq_get("/queues"))
+    assert sorted(q["name"] for q in definitions["queues"]) == live
+    assert live == ["orders.events.billing", "orders.events.billing.dlq",
+                    "orders.events.shipping", "orders.events.shipping.dlq"]
+
+
+def test_each_run_publishes_its_metrics_for_the_backup_alerts(first_set):
+    text = TEXTFILE.read_text()
+    finished = __import__("datetime").datetime.fromisoformat(manifest_of(first_set)["finished"]).timestamp()
+    for service in ("postgres", "redis", "rabbitmq"):
+        labels = '{platform="bkptest",host="localhost",service="%s"}' % service
+        assert "tersane_backup_last_run_success%s 1" % labels in text
+        assert "tersane_backup_last_success_timestamp_seconds%s %.3f" % (labels, finished) in text
+    assert oct(TEXTFILE.stat().st_mode & 0o777) == "0o644"
+
+
+def test_the_drill_restores_the_set_not_the_live_database(first_set):
+    psql("shop", "DELETE FROM sales.orders WHERE id > 10; UPDATE public.documents SET id = id + 100")
+    result = playbook("verify_backup.yml")
+    assert result.returncode == 0, result.stdout[-4000:]
+    said = " ".join(result.stdout.split())  # the callback wraps long messages
+    assert "Set %s restored in" % first_set in said
+    assert "the 4 tables of postgres, shop, çarşı-2 match the manifest" in said
+    engine = docker.from_env()
+    assert not engine.containers.list(all=True, filters={"name": "bkptest_backup_drill"})
+
+
+def test_a_drill_of_a_set_that_does_not_exist_says_so(first_set):
+    result = playbook("verify_backup.yml", "-e", "backup_drill_set=19990101T000000Z")
+    assert result.returncode != 0
+    assert "backup set 19990101T000000Z does not exist in /backups" in " ".join(result.stdout.split())
+
+
+def test_a_tampered_set_is_refused_and_nothing_is_deleted(first_set):
+    # Two older sets of the same day, two years back: retention keeps the newer of them.
+    old = {}
+    for set_id, created in (("20241201T010000Z", "2024-12-01T01:00:00+00:00"),
+                            ("20241201T020000Z", "2024-12-01T02:00:00+00:00")):
+        shutil.copytree(BACKUP_DIR / first_set, BACKUP_DIR / set_id)
+        manifest = manifest_of(set_id)
+        manifest.update(id=set_id, created=created, finished=created)
+        (BACKUP_DIR / set_id / "manifest.json").write_text(json.dumps(manifest))
+        for path in [BACKUP_DIR / set_id, *(BACKUP_DIR / set_id).rglob("*")]:
+            os.chown(path, 34, 34)  # the runner's user, as if it had written them
+        old[set_id] = manifest
+    dump = BACKUP_DIR / first_set / "postgres" / "shop.dump.zst"
+    original = dump.read_bytes()
+    dump.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    try:
+        for command in (("prune",), ("verify",), ("drill",)):
+            result = runner(*command)
+            assert result.returncode == 1, result
+            assert "backup set %s does not match its manifest, so it is refused" % first_set in result.stderr
+            assert "/backups/%s/postgres/shop.dump.zst: sha256" % first_set in result.stderr
+        assert set(old) <= set(sets())
+    finally:
+        dump.write_bytes(original)
+    pruned = json.loads(runner("prune").stdout)
+    assert pruned["deleted"] == ["20241201T010000Z"]
+    assert "20241201T010000Z" not in sets() and "20241201T020000Z" in sets()
+
+
+def test_bad_input_stops_before_anything_changes(platform):
+    before = Path(COMMAND).read_bytes()
+    result = playbook("site.yml", "-e", "backup_rabbitmq_password=")
+    assert result.returncode != 0
+    said = " ".join(result.stdout.split())
+    assert "backup_rabbitmq is on but the rabbitmq password is empty: set backup_rabbitmq_password" in said
+    assert "TASK [Check the backup settings" in result.stdout
+    assert "changed=0" in result.stdout.split("PLAY RECAP")[-1]
+    assert Path(COMMAND).read_bytes() == before
+
+
+def test_a_second_run_and_check_mode_change_nothing(platform):
+    again = playbook("site.yml", "--tags", "backup")
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert "changed=0" in again.stdout.split("PLAY RECAP")[-1]
+    check = playbook("site.yml", "--tags", "backup", "--check", "--diff")
+    assert check.returncode == 0, check.stdout[-4000:]
+    assert "changed=0" in check.stdout.split("PLAY RECAP")[-1]
