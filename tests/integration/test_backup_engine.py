@@ -8,11 +8,12 @@ import hashlib
 import json
 import os
 import shutil
-import ssl
 import subprocess
 import sys
+import time
 import urllib.request
 from base64 import b64encode
+from datetime import datetime
 from pathlib import Path
 
 import docker
@@ -86,9 +87,7 @@ def platform():
     try:
         assert result.returncode == 0, result.stdout[-4000:]
         psql("shop", SEED)
-        client = redis.Redis(host="127.0.0.1", port=47379, password="test-only-redis-password", ssl=True,
-                             ssl_ca_certs=str(REDIS_TLS / "ca.pem"), ssl_certfile=str(REDIS_TLS / "cert.pem"),
-                             ssl_keyfile=str(REDIS_TLS / "key.pem"), ssl_check_hostname=False)
+        client = redis_client()
         client.set("greeting", "merhaba dünya")
         client.hset("session:42", mapping={"user": "ayşe", "cart": "3"})
         yield
@@ -152,7 +151,7 @@ def test_redis_and_rabbitmq_are_in_the_set(first_set):
 
 def test_each_run_publishes_its_metrics_for_the_backup_alerts(first_set):
     text = TEXTFILE.read_text()
-    finished = __import__("datetime").datetime.fromisoformat(manifest_of(first_set)["finished"]).timestamp()
+    finished = datetime.fromisoformat(manifest_of(first_set)["finished"]).timestamp()
     for service in ("postgres", "redis", "rabbitmq"):
         labels = '{platform="bkptest",host="localhost",service="%s"}' % service
         assert "tersane_backup_last_run_success%s 1" % labels in text
@@ -204,6 +203,61 @@ def test_a_tampered_set_is_refused_and_nothing_is_deleted(first_set):
     pruned = json.loads(runner("prune").stdout)
     assert pruned["deleted"] == ["20241201T010000Z"]
     assert "20241201T010000Z" not in sets() and "20241201T020000Z" in sets()
+
+
+def redis_client():
+    return redis.Redis(host="127.0.0.1", port=47379, password="test-only-redis-password", ssl=True,
+                       ssl_ca_certs=str(REDIS_TLS / "ca.pem"), ssl_certfile=str(REDIS_TLS / "cert.pem"),
+                       ssl_keyfile=str(REDIS_TLS / "key.pem"), ssl_check_hostname=False, decode_responses=True)
+
+
+def test_a_restore_of_a_missing_set_stops_nothing(first_set):
+    engine = docker.from_env()
+    started = engine.containers.get("bkptest_shop-api").attrs["State"]["StartedAt"]
+    result = playbook("restore.yml", "-e", "backup_restore_set=19990101T000000Z")
+    assert result.returncode != 0
+    assert "backup set 19990101T000000Z does not exist in /backups" in " ".join(result.stdout.split())
+    assert engine.containers.get("bkptest_shop-api").attrs["State"]["StartedAt"] == started
+
+
+def test_a_restore_brings_back_the_databases_the_redis_keys_and_the_queues(first_set):
+    engine = docker.from_env()
+    psql("shop", "DELETE FROM sales.orders WHERE id > 20; DROP TABLE \"Archive 2024\".\"Old Orders\";"
+                 " SELECT lo_unlink(body) FROM public.documents WHERE id <= 5")
+    client = redis_client()
+    client.set("greeting", "changed")
+    client.delete("session:42")
+    client.set("written-after-the-backup", "1")
+    request = urllib.request.Request(RABBITMQ_API + "/queues/%2F/orders.events.shipping.dlq", method="DELETE",
+                                     headers={"Authorization": RABBITMQ_AUTH})
+    urllib.request.urlopen(request, timeout=10).close()
+    writer_started = engine.containers.get("bkptest_shop-api").attrs["State"]["StartedAt"]
+
+    result = playbook("restore.yml", "-e", "backup_restore_set=" + first_set)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "Backup set %s restored on localhost: postgres, rabbitmq, redis." % first_set in " ".join(result.stdout.split())
+
+    assert psql("shop", "SELECT count(*) FROM sales.orders") == "5000"
+    assert psql("shop", 'SELECT count(*) FROM "Archive 2024"."Old Orders"') == "100"
+    assert psql("shop", "SELECT count(*) FROM pg_largeobject_metadata") == "20"
+    assert psql("shop", "SELECT convert_from(lo_get(body), 'UTF8') LIKE 'belge içeriği 3%' FROM public.documents"
+                        " WHERE id = 3") == "t"
+    assert psql("shop", "SELECT note FROM sales.orders WHERE id = 4242") == "çğıöşü ✓ 注文 4242"
+    # Redis holds the set's keys, and keeps them across a restart (its append-only file was rebuilt).
+    engine.containers.get("bkptest_redis").restart()
+    deadline = time.monotonic() + 60
+    while engine.containers.get("bkptest_redis").attrs["State"]["Health"]["Status"] != "healthy":
+        assert time.monotonic() < deadline, "redis did not come back healthy"
+        time.sleep(0.5)
+    client = redis_client()
+    assert client.get("greeting") == "merhaba dünya"
+    assert client.hgetall("session:42") == {"user": "ayşe", "cart": "3"}
+    assert client.get("written-after-the-backup") is None
+    assert "orders.events.shipping.dlq" in [q["name"] for q in rabbitmq_get("/queues")]
+    # The writer was stopped for the restore and is healthy again.
+    writer = engine.containers.get("bkptest_shop-api")
+    assert writer.attrs["State"]["StartedAt"] != writer_started
+    assert writer.attrs["State"]["Health"]["Status"] == "healthy"
 
 
 def test_bad_input_stops_before_anything_changes(platform):

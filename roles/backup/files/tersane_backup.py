@@ -13,6 +13,8 @@ module_utils, where its logic lives and is tested) and a config.json:
     tersane-backup prune             apply the retention (after checking the newest good set)
     tersane-backup drill --host H    restore the newest good set's databases into the
                                      scratch server H and compare them with the manifest
+    tersane-backup restore [--set ID] restore a set's databases and RabbitMQ definitions
+                                     into the live servers (writers stopped first)
     tersane-backup list              the sets, newest first
 
 Every command prints one JSON document on stdout; errors go to stderr with exit
@@ -195,18 +197,26 @@ def backup_redis(redis: Mapping[str, Any], set_dir: str) -> Dict[str, Any]:
     return {"file": "redis/dump.rdb.zst", "keys_at_start": int(keys.stdout.strip() or 0) if keys.returncode == 0 else None}
 
 
+def rabbitmq_request(rabbitmq: Mapping[str, Any], path: str, body: Optional[bytes] = None) -> bytes:
+    """GET (or POST ``body`` as JSON to) the management API."""
+    request = urllib.request.Request(rabbitmq["url"].rstrip("/") + path, data=body,
+                                     method="POST" if body is not None else "GET")
+    credentials = "%s:%s" % (rabbitmq["user"], read_secret(rabbitmq["password_file"]))
+    request.add_header("Authorization", "Basic " + base64.b64encode(credentials.encode()).decode())
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:  # nosec B310 (a configured http(s) URL)
+            return reply.read()
+    except OSError as exc:
+        raise BackupError("RabbitMQ management API %s%s: %s" % (rabbitmq["url"], path, exc)) from None
+
+
 def backup_rabbitmq(rabbitmq: Mapping[str, Any], set_dir: str) -> Dict[str, Any]:
     """Export the broker's definitions (vhosts, users, policies, exchanges, queues, bindings)."""
     directory = os.path.join(set_dir, "rabbitmq")
     os.makedirs(directory, mode=0o700)
-    request = urllib.request.Request(rabbitmq["url"].rstrip("/") + "/api/definitions")
-    credentials = "%s:%s" % (rabbitmq["user"], read_secret(rabbitmq["password_file"]))
-    request.add_header("Authorization", "Basic " + base64.b64encode(credentials.encode()).decode())
-    try:
-        with urllib.request.urlopen(request, timeout=30) as reply:  # nosec B310 (a configured http(s) URL)
-            body = reply.read()
-    except OSError as exc:
-        raise BackupError("RabbitMQ definitions export from %s failed: %s" % (rabbitmq["url"], exc)) from None
+    body = rabbitmq_request(rabbitmq, "/api/definitions")
     definitions = json.loads(body)
     with open(os.path.join(directory, "definitions.json"), "wb") as handle:
         handle.write(body)
@@ -329,7 +339,8 @@ def command_backup(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[
 def command_verify(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[str, Any]:
     manifest = pick_set(config["root"], args.set)
     checked(config["root"], manifest)
-    return {"id": manifest["id"], "files": len(manifest["files"]), "bytes": backup_set.set_size(manifest)}
+    return {"id": manifest["id"], "files": len(manifest["files"]), "bytes": backup_set.set_size(manifest),
+            "services": sorted(name for name, outcome in manifest["services"].items() if outcome.get("ok"))}
 
 
 def command_drill(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[str, Any]:
@@ -375,13 +386,59 @@ def command_drill(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[s
             "restore_seconds": round(restore_seconds, 3)}
 
 
+def command_restore(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[str, Any]:
+    """Restore a set's PostgreSQL databases and RabbitMQ definitions into the live servers.
+
+    Each database of the set is dropped (its sessions ended) and restored from the
+    set; the maintenance database is restored over itself. The writers must be
+    stopped first (playbooks/restore.yml does it). Redis is restored by the
+    playbook, which swaps the RDB in Redis' volume while it is stopped.
+    """
+    root = config["root"]
+    manifest = pick_set(root, args.set)
+    checked(root, manifest)
+    set_dir = os.path.join(root, manifest["id"])
+    wanted = set(args.only.split(",")) if args.only else {"postgres", "rabbitmq"}
+    done: Dict[str, Any] = {}
+    started = time.monotonic()
+    if "postgres" in wanted and config.get("postgres"):
+        postgres = manifest["services"].get("postgres")
+        if not postgres or not postgres.get("ok"):
+            raise BackupError("backup set %s holds no good PostgreSQL backup" % manifest["id"])
+        pg = config["postgres"]
+        env = pg_env(pg)
+        maintenance = pg.get("maintenance_database", "postgres")
+        run(["psql", "--no-password", "--quiet", "--dbname", maintenance, "--file",
+             os.path.join(set_dir, postgres["globals"])], env)
+        connection = pg_connect(env, maintenance)
+        connection.autocommit = True
+        try:
+            cursor = connection.cursor()
+            for database in sorted(postgres["databases"]):
+                if database != maintenance:
+                    cursor.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % backup_set.quote_ident(database))
+        finally:
+            connection.close()
+        for database, entry in sorted(postgres["databases"].items()):
+            restore_database(env, set_dir, database, entry, int(pg["jobs"]), create=database != maintenance)
+        done["postgres"] = sorted(postgres["databases"])
+    if "rabbitmq" in wanted and config.get("rabbitmq"):
+        rabbitmq = manifest["services"].get("rabbitmq")
+        if not rabbitmq or not rabbitmq.get("ok"):
+            raise BackupError("backup set %s holds no good RabbitMQ backup" % manifest["id"])
+        with open(os.path.join(set_dir, rabbitmq["file"]), "rb") as handle:
+            rabbitmq_request(config["rabbitmq"], "/api/definitions", handle.read())
+        done["rabbitmq"] = rabbitmq["counts"]
+    return {"id": manifest["id"], "restored": done, "seconds": round(time.monotonic() - started, 3)}
+
+
 def command_list(config: Mapping[str, Any], _args: argparse.Namespace) -> Dict[str, Any]:
     return {"sets": [{"id": m["id"], "status": m["status"], "created": m["created"],
                       "bytes": backup_set.set_size(m)} for m in sets_newest_first(config["root"])]}
 
 
 COMMANDS = {"backup": command_backup, "verify": command_verify, "prune": command_prune,
-            "drill": command_drill, "list": command_list}
+            "drill": command_drill, "restore": command_restore, "list": command_list}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -393,6 +450,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     sub.add_parser("verify").add_argument("--set")
     sub.add_parser("prune")
     sub.add_parser("list")
+    restore = sub.add_parser("restore")
+    restore.add_argument("--set")
+    restore.add_argument("--only", help="comma-separated: postgres, rabbitmq")
     drill = sub.add_parser("drill")
     drill.add_argument("--set")
     drill.add_argument("--host", required=True)
