@@ -338,3 +338,42 @@ def last_good_times(manifests: Iterable[Mapping[str, Any]]) -> Dict[str, float]:
             if outcome.get("ok") and finished > newest.get(service, float("-inf")):
                 newest[service] = finished
     return newest
+
+
+# --- Off-site copies (restic) ---------------------------------------------------
+
+SET_TAG_PREFIX = "set="
+"""restic tag naming the backup set a snapshot holds: ``set=<id>``."""
+
+
+def restic_time(created: str) -> str:
+    """A manifest's ``created`` as restic's ``--time`` wants it (UTC, to the second)."""
+    return datetime.fromisoformat(created).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def restic_forget_args(retention: Mapping[str, Any], tag: str) -> List[str]:
+    """``restic forget`` arguments applying the local GFS retention to the snapshots
+    tagged ``tag``, grouped by host only: each set is its own path, so grouping by
+    path (restic's default) would keep every set."""
+    return ["forget", "--tag", tag, "--group-by", "host",
+            "--keep-daily", str(int(retention["keep_daily"])), "--keep-weekly", str(int(retention["keep_weekly"])),
+            "--keep-monthly", str(int(retention["keep_monthly"])), "--keep-yearly", str(int(retention["keep_yearly"])),
+            "--prune"]
+
+
+def snapshot_problems(nodes: Iterable[Mapping[str, Any]], manifest: Mapping[str, Any], set_path: str) -> List[str]:
+    """Every way a restic snapshot's files (``restic ls --json`` nodes) differ from the
+    set it should hold: a file of the manifest missing or of another size, or the
+    manifest itself missing."""
+    sizes = {node["path"]: node.get("size") for node in nodes if node.get("type") == "file"}
+    problems: List[str] = []
+    if set_path.rstrip("/") + "/" + MANIFEST not in sizes:
+        problems.append("the off-site snapshot of %s has no %s" % (manifest["id"], MANIFEST))
+    for entry in manifest["files"]:
+        path = set_path.rstrip("/") + "/" + entry["path"]
+        if path not in sizes:
+            problems.append("the off-site snapshot of %s lacks %s" % (manifest["id"], entry["path"]))
+        elif sizes[path] != entry["size"]:
+            problems.append("the off-site snapshot of %s holds %s with %s bytes, the manifest says %d"
+                            % (manifest["id"], entry["path"], sizes[path], entry["size"]))
+    return problems

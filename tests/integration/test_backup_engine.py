@@ -1,13 +1,17 @@
 """Backups on the real engine (inventory tests/integration/backup): PostgreSQL,
-Redis and RabbitMQ on mutual TLS, built from Debian packages, with backups on.
-The backup role's runner reaches each server through its own client
-certificate; a set is taken, checked against the live servers, restored by the
-drill into a scratch server, tampered with and refused, and pruned."""
+Redis and RabbitMQ on mutual TLS, built from Debian packages, with backups on
+and off-site copies going to a local S3-compatible server (moto's server mode,
+started by the test on the host). The backup role's runner reaches each server
+through its own client certificate; a set is taken, checked against the live
+servers, copied off-site encrypted, restored by the drill into a scratch server,
+tampered with and refused, brought back from the bucket after the local copy is
+lost, restored into the live servers, and pruned here and off-site."""
 
 import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +20,7 @@ from base64 import b64encode
 from datetime import datetime
 from pathlib import Path
 
+import boto3
 import docker
 import pytest
 import redis
@@ -29,6 +34,9 @@ COMMAND = "/usr/local/sbin/tersane-backup-bkptest"
 RABBITMQ_API = "http://127.0.0.1:47672/api"
 RABBITMQ_AUTH = "Basic " + b64encode(b"admin:test-only-rabbitmq-password").decode()
 REDIS_TLS = Path("/etc/tersane/bkptest/tls/redis-client")
+S3_PORT = 47500
+S3 = dict(endpoint_url="http://127.0.0.1:%d" % S3_PORT, aws_access_key_id="test-only-access-key",
+          aws_secret_access_key="test-only-secret-key", region_name="us-east-1")
 
 SEED = r"""
 CREATE SCHEMA sales;
@@ -71,6 +79,25 @@ def rabbitmq_get(path):
         return json.loads(reply.read())
 
 
+def wait_for_port(port, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, "nothing listens on port %d" % port
+            time.sleep(0.2)
+
+
+def bucket_objects():
+    """Every object of the off-site bucket: {key: content}."""
+    s3 = boto3.client("s3", **S3)
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket="tersane-offsite")
+            for o in page.get("Contents", [])]
+    return {key: s3.get_object(Bucket="tersane-offsite", Key=key)["Body"].read() for key in keys}
+
+
 def sets():
     return sorted(p.name for p in BACKUP_DIR.iterdir() if p.is_dir())
 
@@ -83,8 +110,13 @@ def manifest_of(set_id):
 def platform():
     """The data services converged with backups on, and seeded."""
     shutil.rmtree(BACKUP_DIR, ignore_errors=True)
-    result = playbook("site.yml")
+    # Path-style buckets whatever the Host header (the runner reaches it as s3.test).
+    s3 = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "0.0.0.0", "-p", str(S3_PORT)],
+                          env=dict(os.environ, S3_IGNORE_SUBDOMAIN_BUCKETNAME="true"),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        wait_for_port(S3_PORT)
+        result = playbook("site.yml")
         assert result.returncode == 0, result.stdout[-4000:]
         psql("shop", SEED)
         client = redis_client()
@@ -92,6 +124,7 @@ def platform():
         client.hset("session:42", mapping={"user": "ayşe", "cart": "3"})
         yield
     finally:
+        s3.terminate()
         playbook("teardown.yml", "-e", "purge=true")
         shutil.rmtree(BACKUP_DIR.parent, ignore_errors=True)
         shutil.rmtree(TEXTFILE.parent.parent.parent, ignore_errors=True)
@@ -159,6 +192,19 @@ def test_each_run_publishes_its_metrics_for_the_backup_alerts(first_set):
     assert oct(TEXTFILE.stat().st_mode & 0o777) == "0o644"
 
 
+def test_the_set_is_copied_off_site_encrypted(first_set):
+    snapshots = json.loads(runner("offsite").stdout)["snapshots"]
+    assert [(s["set"], s["host"]) for s in snapshots] == [(first_set, "localhost")]
+    objects = bucket_objects()
+    assert any(key.startswith("bkptest/data/") for key in objects)
+    assert sum(len(content) for content in objects.values()) > 0
+    secrets = ("müşteri".encode(), "çğıöşü".encode(), b"REDIS", b"orders.events", b"greeting", b"test-only")
+    for key, content in objects.items():
+        assert not any(secret in content for secret in secrets), key
+    labels = '{platform="bkptest",host="localhost",service="offsite"}'
+    assert "tersane_backup_last_run_success%s 1" % labels in TEXTFILE.read_text()
+
+
 def test_the_drill_restores_the_set_not_the_live_database(first_set):
     psql("shop", "DELETE FROM sales.orders WHERE id > 10; UPDATE public.documents SET id = id + 100")
     result = playbook("verify_backup.yml")
@@ -203,6 +249,22 @@ def test_a_tampered_set_is_refused_and_nothing_is_deleted(first_set):
     pruned = json.loads(runner("prune").stdout)
     assert pruned["deleted"] == ["20241201T010000Z"]
     assert "20241201T010000Z" not in sets() and "20241201T020000Z" in sets()
+
+
+def test_a_lost_set_comes_back_from_the_bucket(first_set):
+    shutil.rmtree(BACKUP_DIR / first_set)
+    fetched = runner("fetch", "--set", first_set)
+    assert fetched.returncode == 0, fetched.stderr
+    assert json.loads(fetched.stdout)["id"] == first_set
+    assert runner("verify", "--set", first_set).returncode == 0
+    manifest = manifest_of(first_set)
+    for entry in manifest["files"]:
+        content = (BACKUP_DIR / first_set / entry["path"]).read_bytes()
+        assert hashlib.sha256(content).hexdigest() == entry["sha256"], entry["path"]
+    assert not [p for p in BACKUP_DIR.iterdir() if p.name.startswith(".fetch-")]
+    missing = runner("fetch", "--set", "19990101T000000Z")
+    assert missing.returncode == 1
+    assert "backup set 19990101T000000Z is not in the off-site repository" in missing.stderr
 
 
 def redis_client():
@@ -269,6 +331,11 @@ def test_bad_input_stops_before_anything_changes(platform):
     assert "TASK [Check the backup settings" in result.stdout
     assert "changed=0" in result.stdout.split("PLAY RECAP")[-1]
     assert Path(COMMAND).read_bytes() == before
+    keyless = playbook("site.yml", "-e", "backup_offsite_password=")
+    assert keyless.returncode != 0
+    assert ("backup_offsite_repository is set but backup_offsite_password, the key that encrypts the off-site copies,"
+            " is empty" in " ".join(keyless.stdout.split()))
+    assert "changed=0" in keyless.stdout.split("PLAY RECAP")[-1]
 
 
 def test_a_second_run_and_check_mode_change_nothing(platform):
@@ -278,3 +345,14 @@ def test_a_second_run_and_check_mode_change_nothing(platform):
     check = playbook("site.yml", "--tags", "backup", "--check", "--diff")
     assert check.returncode == 0, check.stdout[-4000:]
     assert "changed=0" in check.stdout.split("PLAY RECAP")[-1]
+
+
+def test_the_retention_applies_here_and_off_site(first_set):
+    """Run last: a second set of the same day leaves one set of that day, here and in the bucket."""
+    result = playbook("backup.yml")
+    assert result.returncode == 0, result.stdout[-4000:]
+    second = sets()[-1]
+    assert second != first_set
+    assert first_set not in sets() and "20241201T020000Z" in sets()
+    snapshots = json.loads(runner("offsite").stdout)["snapshots"]
+    assert [s["set"] for s in snapshots] == [second]

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, tersane.platform contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """tersane-backup: takes, checks, prunes and restores the platform's backup sets.
@@ -16,6 +15,8 @@ module_utils, where its logic lives and is tested) and a config.json:
     tersane-backup restore [--set ID] restore a set's databases and RabbitMQ definitions
                                      into the live servers (writers stopped first)
     tersane-backup list              the sets, newest first
+    tersane-backup offsite           the off-site repository's snapshots, newest first
+    tersane-backup fetch --set ID    bring a set back from the off-site repository, and check it
 
 Every command prints one JSON document on stdout; errors go to stderr with exit
 status 1 (2 for bad usage).
@@ -84,7 +85,8 @@ def pg_env(pg: Mapping[str, Any], host: Optional[str] = None, port: Optional[int
 
 
 def pg_connect(env: Mapping[str, str], database: str) -> Any:
-    import psycopg2  # pylint: disable=import-outside-toplevel  (only the postgres parts need it)
+    # Imported here: only the PostgreSQL parts need it.
+    import psycopg2  # pylint: disable=import-outside-toplevel
 
     keys = {"PGHOST": "host", "PGPORT": "port", "PGUSER": "user", "PGPASSWORD": "password",
             "PGSSLMODE": "sslmode", "PGSSLROOTCERT": "sslrootcert", "PGSSLCERT": "sslcert", "PGSSLKEY": "sslkey",
@@ -225,6 +227,94 @@ def backup_rabbitmq(rabbitmq: Mapping[str, Any], set_dir: str) -> Dict[str, Any]
                        ("vhosts", "users", "policies", "exchanges", "queues", "bindings")}}
 
 
+# --- Off-site copies (restic) -----------------------------------------------------
+
+OFFSITE_TAG = "tersane"
+OFFSITE_STATE = ".offsite.json"
+
+
+def restic(offsite: Mapping[str, Any], *args: str) -> str:
+    """Run restic on the off-site repository; its stdout."""
+    env = dict(os.environ, RESTIC_REPOSITORY=offsite["repository"], RESTIC_PASSWORD_FILE=offsite["password_file"],
+               RESTIC_CACHE_DIR="/tmp/restic-cache")
+    for name, key in (("AWS_ACCESS_KEY_ID", "access_key_id_file"), ("AWS_SECRET_ACCESS_KEY", "secret_access_key_file")):
+        if offsite.get(key):
+            env[name] = read_secret(offsite[key])
+    result = subprocess.run(["restic", "--no-lock" if args[0] in ("snapshots", "ls") else "--quiet", *args],
+                            env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BackupError("restic %s on %s failed (exit %d): %s" % (args[0], offsite["repository"], result.returncode,
+                                                                    result.stderr.strip()[-2000:]))
+    return result.stdout
+
+
+def json_lines(text: str) -> List[Dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def offsite_snapshots(offsite: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    return json.loads(restic(offsite, "snapshots", "--json", "--tag", OFFSITE_TAG) or "[]")
+
+
+def offsite_push(config: Mapping[str, Any], manifest: Mapping[str, Any]) -> Dict[str, Any]:
+    """Copy a set to the off-site repository, check the snapshot against the manifest,
+    then apply the retention there."""
+    offsite = config["offsite"]
+    started = time.monotonic()
+    try:
+        restic(offsite, "cat", "config")
+    except BackupError:
+        restic(offsite, "init")
+    set_path = os.path.join(config["root"], manifest["id"])
+    summary = [line for line in json_lines(restic(offsite, "backup", "--json", "--host", config["host"],
+                                                  "--tag", OFFSITE_TAG, "--tag", backup_set.SET_TAG_PREFIX + manifest["id"],
+                                                  "--time", backup_set.restic_time(manifest["created"]), set_path))
+               if line.get("message_type") == "summary"]
+    if not summary:
+        raise BackupError("restic backup of %s reported no snapshot" % manifest["id"])
+    snapshot = summary[-1]["snapshot_id"]
+    problems = backup_set.snapshot_problems(json_lines(restic(offsite, "ls", "--json", snapshot)), manifest, set_path)
+    if problems:
+        raise BackupError("the off-site copy does not match the set:\n  " + "\n  ".join(problems))
+    restic(offsite, *backup_set.restic_forget_args(config["retention"], OFFSITE_TAG))
+    return {"ok": True, "snapshot": snapshot[:8], "bytes": int(summary[-1].get("data_added", 0)),
+            "seconds": round(time.monotonic() - started, 3)}
+
+
+def command_offsite(config: Mapping[str, Any], _args: argparse.Namespace) -> Dict[str, Any]:
+    """The off-site repository's snapshots, newest first."""
+    if not config.get("offsite"):
+        raise BackupError("no off-site repository is configured (backup_offsite_repository)")
+    snapshots = offsite_snapshots(config["offsite"])
+    return {"snapshots": sorted(({"id": s["short_id"], "time": s["time"], "host": s["hostname"],
+                                  "set": next((t[len(backup_set.SET_TAG_PREFIX):] for t in s.get("tags", [])
+                                               if t.startswith(backup_set.SET_TAG_PREFIX)), None)}
+                                 for s in snapshots), key=lambda s: s["time"], reverse=True)}
+
+
+def command_fetch(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[str, Any]:
+    """Bring a set back from the off-site repository into the backup directory, and check it."""
+    if not config.get("offsite"):
+        raise BackupError("no off-site repository is configured (backup_offsite_repository)")
+    root = config["root"]
+    if os.sep in args.set or args.set.startswith("."):
+        raise BackupError("%r is not a backup set id" % args.set)
+    if os.path.exists(os.path.join(root, args.set)):
+        raise BackupError("backup set %s is already in %s" % (args.set, root))
+    found = [s for s in offsite_snapshots(config["offsite"])
+             if backup_set.SET_TAG_PREFIX + args.set in s.get("tags", [])]
+    if not found:
+        raise BackupError("backup set %s is not in the off-site repository %s" % (args.set, config["offsite"]["repository"]))
+    staging = os.path.join(root, ".fetch-" + args.set)
+    shutil.rmtree(staging, ignore_errors=True)
+    restic(config["offsite"], "restore", found[-1]["id"], "--target", staging)
+    os.rename(os.path.join(staging, root.lstrip("/"), args.set), os.path.join(root, args.set))
+    shutil.rmtree(staging)
+    manifest = pick_set(root, args.set)
+    checked(root, manifest)
+    return {"id": args.set, "snapshot": found[-1]["short_id"], "files": len(manifest["files"])}
+
+
 # --- Commands -----------------------------------------------------------------
 
 def sets_newest_first(root: str) -> List[Dict[str, Any]]:
@@ -270,12 +360,18 @@ def checked(root: str, manifest: Mapping[str, Any]) -> None:
                           % (manifest["id"], "\n  ".join(problems)))
 
 
-def write_metrics(config: Mapping[str, Any], manifest: Mapping[str, Any]) -> None:
+def write_metrics(config: Mapping[str, Any], manifest: Mapping[str, Any],
+                  offsite: Optional[Mapping[str, Any]] = None) -> None:
+    """Write the run's metrics; the off-site copy counts as the service ``offsite``."""
     path = config.get("metrics_file")
     if not path:
         return
-    text = backup_set.render_metrics(config["platform"], config["host"], manifest,
-                                     backup_set.last_good_times(sets_newest_first(config["root"])))
+    last_good: Dict[str, Optional[float]] = dict(backup_set.last_good_times(sets_newest_first(config["root"])))
+    run = manifest
+    if offsite is not None:
+        run = dict(manifest, services=dict(manifest["services"], offsite=offsite))
+        last_good["offsite"] = offsite.get("last_success")
+    text = backup_set.render_metrics(config["platform"], config["host"], run, last_good)
     temporary = path + ".tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -313,7 +409,8 @@ def command_backup(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[
         started = time.monotonic()
         try:
             outcome = dict(step(config[service], set_dir), ok=True)
-        except Exception as exc:  # pylint: disable=broad-except  (recorded, the set is failed)
+        except Exception as exc:  # pylint: disable=broad-except
+            # Recorded in the manifest: the set is failed.
             outcome = {"ok": False, "error": str(exc)}
         outcome["seconds"] = round(time.monotonic() - started, 3)
         services[service] = outcome
@@ -333,7 +430,34 @@ def command_backup(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[
         raise BackupError("backup set %s failed: %s" % (set_id, errors))
     if config.get("retention") and not args.no_prune:
         result["retention"] = command_prune(config, args)
+    if config.get("offsite"):
+        offsite = offsite_outcome(config, manifest)
+        result["offsite"] = offsite
+        write_metrics(config, manifest, offsite)
+        if not offsite["ok"]:
+            raise BackupError("backup set %s is good here but its off-site copy failed: %s" % (set_id, offsite["error"]))
     return result
+
+
+def offsite_outcome(config: Mapping[str, Any], manifest: Mapping[str, Any]) -> Dict[str, Any]:
+    """Push the set off-site; record the outcome (and the last success) in the state file."""
+    state_path = os.path.join(config["root"], OFFSITE_STATE)
+    try:
+        with open(state_path, encoding="utf-8") as handle:
+            state = json.load(handle)
+    except (OSError, ValueError):
+        state = {}
+    started = time.monotonic()
+    try:
+        outcome = offsite_push(config, manifest)
+        state = {"last_success": datetime.now(timezone.utc).timestamp(), "snapshot": outcome["snapshot"]}
+        with open(state_path + ".tmp", "w", encoding="utf-8") as handle:
+            json.dump(state, handle)
+        os.replace(state_path + ".tmp", state_path)
+    except BackupError as exc:
+        outcome = {"ok": False, "error": str(exc), "bytes": 0, "seconds": round(time.monotonic() - started, 3)}
+    outcome["last_success"] = state.get("last_success")
+    return outcome
 
 
 def command_verify(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[str, Any]:
@@ -438,11 +562,12 @@ def command_list(config: Mapping[str, Any], _args: argparse.Namespace) -> Dict[s
 
 
 COMMANDS = {"backup": command_backup, "verify": command_verify, "prune": command_prune,
-            "drill": command_drill, "restore": command_restore, "list": command_list}
+            "drill": command_drill, "restore": command_restore, "list": command_list,
+            "offsite": command_offsite, "fetch": command_fetch}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="tersane-backup", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="tersane-backup", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--config", default=os.environ.get("TERSANE_BACKUP_CONFIG", DEFAULT_CONFIG))
     sub = parser.add_subparsers(dest="command", required=True)
     backup = sub.add_parser("backup")
@@ -450,6 +575,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     sub.add_parser("verify").add_argument("--set")
     sub.add_parser("prune")
     sub.add_parser("list")
+    sub.add_parser("offsite")
+    sub.add_parser("fetch").add_argument("--set", required=True)
     restore = sub.add_parser("restore")
     restore.add_argument("--set")
     restore.add_argument("--only", help="comma-separated: postgres, rabbitmq")

@@ -50,7 +50,7 @@ def test_describe_files_lists_size_and_sha256_of_every_file_but_the_manifest(tmp
 
 
 def test_the_manifest_is_what_retention_reads(tmp_path):
-    set_dir, _ = make_set(tmp_path, {"a": b"1"})
+    set_dir = make_set(tmp_path, {"a": b"1"})[0]
     assert br.read_set(str(tmp_path), set_dir.name) == br.BackupSet("20261202T031507Z", START, "good")
 
 
@@ -165,3 +165,27 @@ def test_last_good_times_takes_each_service_from_its_newest_good_run():
     assert bs.last_good_times(manifests) == {
         "postgres": datetime(2026, 12, 2, 3, tzinfo=UTC).timestamp(),
         "redis": datetime(2026, 12, 1, 3, tzinfo=UTC).timestamp()}
+
+
+def test_restic_time_is_utc_to_the_second():
+    assert bs.restic_time("2026-12-02T06:15:07.5+03:00") == "2026-12-02 03:15:07"
+
+
+def test_off_site_retention_groups_by_host_only():
+    args = bs.restic_forget_args({"keep_daily": 7, "keep_weekly": 4, "keep_monthly": 12, "keep_yearly": 7}, "tersane")
+    assert args == ["forget", "--tag", "tersane", "--group-by", "host", "--keep-daily", "7", "--keep-weekly", "4",
+                    "--keep-monthly", "12", "--keep-yearly", "7", "--prune"]
+
+
+def test_a_snapshot_is_checked_against_the_manifest():
+    manifest = {"id": "S", "files": [{"path": "postgres/a.dump.zst", "size": 3, "sha256": "x"},
+                                     {"path": "redis/dump.rdb.zst", "size": 5, "sha256": "y"}]}
+    nodes = [{"type": "dir", "path": "/backups/S"},
+             {"type": "file", "path": "/backups/S/manifest.json", "size": 100},
+             {"type": "file", "path": "/backups/S/postgres/a.dump.zst", "size": 3},
+             {"type": "file", "path": "/backups/S/redis/dump.rdb.zst", "size": 5}]
+    assert bs.snapshot_problems(nodes, manifest, "/backups/S") == []
+    assert bs.snapshot_problems(nodes[:2] + [dict(nodes[2], size=4)], manifest, "/backups/S/") == [
+        "the off-site snapshot of S holds postgres/a.dump.zst with 4 bytes, the manifest says 3",
+        "the off-site snapshot of S lacks redis/dump.rdb.zst"]
+    assert bs.snapshot_problems(nodes[2:], manifest, "/backups/S") == ["the off-site snapshot of S has no manifest.json"]
