@@ -15,7 +15,7 @@
 #                          `detect-secrets scan --baseline .secrets.baseline`, review
 #                          (see tests/secrets_scan.sh)
 #   make bench             converge times against docker-compose, health-gate latency,
-#                          kill-to-alert latency
+#                          kill-to-alert latency, backup and restore against pg_dump | gzip
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -83,6 +83,7 @@ bench: deps
 	bench/health_gate_latency
 	bench/catalog
 	bench/alert_latency
+	bench/backup
 
 clean:
 	rm -rf $(VENV) .collections tests/output

@@ -190,20 +190,22 @@ def quote_ident(name: str) -> str:
 
 
 def table_checksum_query(schema: str, table: str) -> str:
-    """SQL giving ``(rows, checksum)`` of a table: the row count and an order-independent
-    sum of the rows' md5 digests (their first 64 bits), as text.
+    """SQL giving ``(rows, checksum)`` of a table: the row count and the sum of the rows'
+    64-bit hashes (``hashtextextended`` of each row's text form), as text.
 
-    It reads the table once and sorts nothing, so it costs about what a dump of the
-    table costs; taken in the dump's snapshot it describes exactly what was dumped.
+    The sum does not depend on row order, so the query reads the table once and
+    sorts nothing; taken in the dump's snapshot it describes exactly what was
+    dumped. ``hashtextextended`` is the hash PostgreSQL keeps stable across
+    releases for hash partitioning.
     """
-    return ("SELECT count(*), coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text"
+    return ("SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)), 0)::text"
             " FROM %s.%s AS t" % (quote_ident(schema), quote_ident(table)))
 
 
 def large_objects_checksum_query() -> str:
     """SQL giving ``(pages, checksum)`` of a database's large objects (pg_largeobject)."""
-    return ("SELECT count(*), coalesce(sum(('x' || left(md5(loid::text || ':' || pageno::text || ':'"
-            " || md5(data)), 16))::bit(64)::bigint::numeric), 0)::text FROM pg_catalog.pg_largeobject")
+    return ("SELECT count(*), coalesce(sum(hashtextextended(loid::text || ':' || pageno::text || ':'"
+            " || md5(data), 0)), 0)::text FROM pg_catalog.pg_largeobject")
 
 
 TABLES_QUERY = (

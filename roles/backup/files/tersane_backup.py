@@ -32,6 +32,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from datetime import datetime, timezone
@@ -108,16 +109,37 @@ def table_checksums(cursor: Any) -> Dict[str, Dict[str, Any]]:
     return tables
 
 
+def snapshot_checksums(env: Mapping[str, str], database: str, snapshot: str, into: Dict[str, Any]) -> None:
+    """Take the tables' checksums in ``snapshot`` on a connection of their own (run in a
+    thread beside pg_dump); the result, or the error, goes into ``into``."""
+    try:
+        connection = pg_connect(env, database)
+        try:
+            connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
+            cursor = connection.cursor()
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", (snapshot,))
+            into["tables"] = table_checksums(cursor)
+        finally:
+            connection.close()
+    except Exception as exc:  # pylint: disable=broad-except
+        # Reported by the dump, which fails the set.
+        into["error"] = exc
+
+
 def dump_database(pg: Mapping[str, Any], env: Mapping[str, str], database: str, directory: str) -> Dict[str, Any]:
-    """Dump one database in one snapshot, and take its tables' row counts and checksums in it."""
+    """Dump one database in one exported snapshot, and take its tables' row counts and
+    checksums in that snapshot at the same time, on a second connection."""
     name = backup_set.dump_file_name(database, pg["format"], pg["compression"])
     target = os.path.join(directory, name)
     connection = pg_connect(env, database)
+    checksums: Dict[str, Any] = {}
     try:
         connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
         cursor = connection.cursor()
         cursor.execute("SELECT pg_catalog.pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
+        worker = threading.Thread(target=snapshot_checksums, args=(env, database, snapshot, checksums), daemon=True)
+        worker.start()
         argv = backup_set.pg_dump_argv(database, target, pg["format"], pg["compression"], pg["jobs"], snapshot)
         if pg["format"] == "custom" and pg["compression"] == "zstd":
             dump = subprocess.Popen(argv, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -132,10 +154,14 @@ def dump_database(pg: Mapping[str, Any], env: Mapping[str, str], database: str, 
                 raise BackupError("zstd of %s failed: %s" % (database, compress_error.decode(errors="replace")))
         else:
             run(argv, env)
-        tables = table_checksums(cursor)
+        # The exporting transaction stays open until both readers of its snapshot are done.
+        worker.join()
     finally:
         connection.close()
-    return {"file": "postgres/" + name, "format": pg["format"], "compression": pg["compression"], "tables": tables}
+    if "error" in checksums:
+        raise BackupError("the checksums of %s failed: %s" % (database, checksums["error"]))
+    return {"file": "postgres/" + name, "format": pg["format"], "compression": pg["compression"],
+            "tables": checksums["tables"]}
 
 
 def backup_postgres(pg: Mapping[str, Any], set_dir: str) -> Dict[str, Any]:
