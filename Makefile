@@ -56,13 +56,19 @@ logs:
 	  docker logs --follow --tail 20 "$$name" 2>&1 | sed -u "s/^/[$$name] /" & \
 	done; wait
 
-test: deps unit lint molecule integration
+# The whole suite, stage by stage, each stage's wall time printed as it ends.
+test: deps
+	@for stage in unit lint molecule integration; do \
+	  started=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$stage || exit 1; \
+	  echo "make test: $$stage passed in $$(( $$(date +%s) - started )) s"; \
+	done
 
 unit: deps
 	pytest -p no:cacheprovider tests/unit
 
 integration: deps
-	pytest -p no:cacheprovider tests/integration
+	pytest -p no:cacheprovider --durations=20 tests/integration
 
 lint: ansible-lint sanity secrets
 

@@ -31,10 +31,10 @@ PLATFORM = "bkptest"
 BACKUP_DIR = Path("/var/backups/tersane-test/bkptest")
 TEXTFILE = Path("/var/lib/tersane-test/bkptest/textfile") / "tersane_backup_bkptest.prom"
 COMMAND = "/usr/local/sbin/tersane-backup-bkptest"
-RABBITMQ_API = "http://127.0.0.1:47672/api"
+RABBITMQ_API = "http://127.0.0.1:49672/api"
 RABBITMQ_AUTH = "Basic " + b64encode(b"admin:test-only-rabbitmq-password").decode()
 REDIS_TLS = Path("/etc/tersane/bkptest/tls/redis-client")
-S3_PORT = 47500
+S3_PORT = 49500
 S3 = dict(endpoint_url="http://127.0.0.1:%d" % S3_PORT, aws_access_key_id="test-only-access-key",
           aws_secret_access_key="test-only-secret-key", region_name="us-east-1")
 
@@ -268,7 +268,7 @@ def test_a_lost_set_comes_back_from_the_bucket(first_set):
 
 
 def redis_client():
-    return redis.Redis(host="127.0.0.1", port=47379, password="test-only-redis-password", ssl=True,
+    return redis.Redis(host="127.0.0.1", port=49379, password="test-only-redis-password", ssl=True,
                        ssl_ca_certs=str(REDIS_TLS / "ca.pem"), ssl_certfile=str(REDIS_TLS / "cert.pem"),
                        ssl_keyfile=str(REDIS_TLS / "key.pem"), ssl_check_hostname=False, decode_responses=True)
 
