@@ -347,6 +347,23 @@ def test_a_second_run_and_check_mode_change_nothing(platform):
     assert "changed=0" in check.stdout.split("PLAY RECAP")[-1]
 
 
+def test_a_set_is_taken_before_a_run_changes_a_data_service(first_set):
+    before = set(sets())
+    unchanged = playbook("site.yml", "--tags", "postgres")
+    assert unchanged.returncode == 0, unchanged.stdout[-4000:]
+    assert set(sets()) == before
+    changed = playbook("site.yml", "--tags", "postgres", "-e", "postgres_max_connections=120")
+    assert changed.returncode == 0, changed.stdout[-4000:]
+    taken = set(sets()) - before
+    assert len(taken) == 1
+    manifest = manifest_of(taken.pop())
+    assert manifest["status"] == "good"
+    started = docker.from_env().containers.get("bkptest_postgres").attrs["State"]["StartedAt"]
+    restarted = datetime.fromisoformat(started[:26].rstrip("Z") + "+00:00")
+    assert datetime.fromisoformat(manifest["finished"]) < restarted
+    assert psql("postgres", "SHOW max_connections") == "120"
+
+
 def test_the_retention_applies_here_and_off_site(first_set):
     """Run last: a second set of the same day leaves one set of that day, here and in the bucket."""
     result = playbook("backup.yml")
