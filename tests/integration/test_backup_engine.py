@@ -5,7 +5,10 @@ started by the test on the host). The backup role's runner reaches each server
 through its own client certificate; a set is taken, checked against the live
 servers, copied off-site encrypted, restored by the drill into a scratch server,
 tampered with and refused, brought back from the bucket after the local copy is
-lost, restored into the live servers, and pruned here and off-site."""
+lost, restored into the live servers, and pruned here and off-site. PostgreSQL
+archives its WAL with pgBackRest into a volume and into the same S3 server, which
+pgBackRest reaches over TLS through the test's TLS endpoint (tls_endpoint.py), and
+is restored to a moment between two commits."""
 
 import hashlib
 import json
@@ -24,6 +27,7 @@ import boto3
 import docker
 import pytest
 import redis
+from tls_endpoint import TlsEndpoint, write_test_ca
 
 PROJECT = Path(__file__).resolve().parents[2]
 INVENTORY = PROJECT / "tests" / "integration" / "backup" / "hosts.yml"
@@ -35,6 +39,9 @@ RABBITMQ_API = "http://127.0.0.1:49672/api"
 RABBITMQ_AUTH = "Basic " + b64encode(b"admin:test-only-rabbitmq-password").decode()
 REDIS_TLS = Path("/etc/tersane/bkptest/tls/redis-client")
 S3_PORT = 49500
+S3_TLS_PORT = 49501
+S3_CA_DIR = Path("/var/lib/tersane-test/bkptest/s3")
+PITR_TEXTFILE = TEXTFILE.parent / "tersane_backup_bkptest_pitr.prom"
 S3 = dict(endpoint_url="http://127.0.0.1:%d" % S3_PORT, aws_access_key_id="test-only-access-key",
           aws_secret_access_key="test-only-secret-key", region_name="us-east-1")
 
@@ -90,12 +97,12 @@ def wait_for_port(process, port):
             time.sleep(0.2)
 
 
-def bucket_objects():
-    """Every object of the off-site bucket: {key: content}."""
+def bucket_objects(bucket="tersane-offsite"):
+    """Every object of a bucket of the test's S3 server: {key: content}."""
     s3 = boto3.client("s3", **S3)
-    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket="tersane-offsite")
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
             for o in page.get("Contents", [])]
-    return {key: s3.get_object(Bucket="tersane-offsite", Key=key)["Body"].read() for key in keys}
+    return {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
 
 def sets():
@@ -114,8 +121,12 @@ def platform():
     s3 = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "0.0.0.0", "-p", str(S3_PORT)],
                           env=dict(os.environ, S3_IGNORE_SUBDOMAIN_BUCKETNAME="true"),
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = None
     try:
         wait_for_port(s3, S3_PORT)
+        boto3.client("s3", **S3).create_bucket(Bucket="tersane-pitr")
+        cert, key = write_test_ca(S3_CA_DIR, "s3.test")[1:]
+        endpoint = TlsEndpoint(S3_TLS_PORT, S3_PORT, cert, key)
         result = playbook("site.yml")
         assert result.returncode == 0, result.stdout[-4000:]
         psql("shop", SEED)
@@ -124,6 +135,8 @@ def platform():
         client.hset("session:42", mapping={"user": "ayşe", "cart": "3"})
         yield
     finally:
+        if endpoint is not None:
+            endpoint.close()
         s3.terminate()
         playbook("teardown.yml", "-e", "purge=true")
         shutil.rmtree(BACKUP_DIR.parent, ignore_errors=True)
@@ -212,6 +225,7 @@ def test_the_drill_restores_the_set_not_the_live_database(first_set):
     said = " ".join(result.stdout.split())  # the callback wraps long messages
     assert "Set %s restored in" % first_set in said
     assert "the 4 tables of postgres, shop, çarşı-2 match the manifest" in said
+    assert "pgBackRest on localhost: WAL reaches every repository, and repo1 and repo2 verified in" in said
     engine = docker.from_env()
     assert not engine.containers.list(all=True, filters={"name": "bkptest_backup_drill"})
 
@@ -322,6 +336,73 @@ def test_a_restore_brings_back_the_databases_the_redis_keys_and_the_queues(first
     assert writer.attrs["State"]["Health"]["Status"] == "healthy"
 
 
+@pytest.fixture(scope="module")
+def pitr_full(platform):
+    """A full pgBackRest backup, in the volume and in the bucket."""
+    result = runner("pitr-backup", "full")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_wal_and_backups_reach_both_repositories_encrypted_off_site(pitr_full):
+    assert sorted((b["repo"], b["type"]) for b in pitr_full["backups"]) == [(1, "full"), (2, "full")]
+    assert psql("postgres", "SHOW archive_mode") == "on"
+    # The archiver has pushed segments and none failed.
+    assert psql("postgres", "SELECT archived_count > 0 AND failed_count = 0 FROM pg_stat_archiver") == "t"
+    listed = json.loads(runner("pitr-info").stdout)["backups"]
+    assert {b["label"] for b in pitr_full["backups"]} <= {b["label"] for b in listed}
+    objects = bucket_objects("tersane-pitr")
+    assert any(key.startswith("bkptest/pgbackrest/archive/main/") for key in objects)
+    assert any(key.startswith("bkptest/pgbackrest/backup/main/") for key in objects)
+    for key, content in objects.items():
+        assert "müşteri".encode() not in content and b"PostgreSQL" not in content, key
+    labels = '{platform="bkptest",host="localhost",service="postgres_pitr"}'
+    text = PITR_TEXTFILE.read_text()
+    assert "tersane_backup_last_run_success%s 1" % labels in text
+    assert "tersane_backup_last_success_timestamp_seconds%s" % labels in text
+
+
+def test_a_restore_to_a_time_keeps_the_commits_before_it_and_drops_those_after(pitr_full):
+    engine = docker.from_env()
+    psql("shop", "CREATE TABLE public.pitr_marks (mark text PRIMARY KEY, at timestamptz DEFAULT clock_timestamp());"
+                 " INSERT INTO public.pitr_marks (mark) VALUES ('t1')")
+    between = psql("shop", "SELECT clock_timestamp()")
+    psql("shop", "INSERT INTO public.pitr_marks (mark) VALUES ('t2'); DELETE FROM sales.orders WHERE id <= 100")
+    assert psql("shop", "SELECT string_agg(mark, ',' ORDER BY mark) FROM public.pitr_marks") == "t1,t2"
+    writer_started = engine.containers.get("bkptest_shop-api").attrs["State"]["StartedAt"]
+
+    result = playbook("restore.yml", "-e", "backup_restore_time='%s'" % between)
+    assert result.returncode == 0, result.stdout[-4000:]
+    said = " ".join(result.stdout.split())
+    assert "PostgreSQL at %s restored on localhost: postgres; the server replayed the WAL from backup" % between in said
+
+    assert psql("shop", "SELECT string_agg(mark, ',' ORDER BY mark) FROM public.pitr_marks") == "t1"
+    assert psql("shop", "SELECT count(*) FROM sales.orders") == "5000"
+    assert psql("postgres", "SELECT pg_is_in_recovery()") == "f"
+    # The server writes again, and archives on its new timeline.
+    psql("shop", "INSERT INTO public.pitr_marks (mark) VALUES ('after')")
+    assert runner("pitr-check").returncode == 0
+    writer = engine.containers.get("bkptest_shop-api")
+    assert writer.attrs["State"]["StartedAt"] != writer_started
+    assert writer.attrs["State"]["Health"]["Status"] == "healthy"
+
+
+def test_a_restore_to_a_time_no_backup_reaches_stops_nothing(pitr_full):
+    engine = docker.from_env()
+    started = {name: engine.containers.get(name).attrs["State"]["StartedAt"]
+               for name in ("bkptest_shop-api", "bkptest_postgres")}
+    early = playbook("restore.yml", "-e", "backup_restore_time='2020-01-01 00:00:00+00'")
+    assert early.returncode != 0
+    assert "no pgBackRest backup ended before 2020-01-01T00:00:00+00:00" in " ".join(early.stdout.split())
+    vague = playbook("restore.yml", "-e", "backup_restore_time='2026-01-01 00:00:00'")
+    assert vague.returncode != 0
+    assert "backup_restore_time='2026-01-01 00:00:00' has no UTC offset" in " ".join(vague.stdout.split())
+    both = playbook("restore.yml", "-e", "backup_restore_time='2026-01-01 00:00:00+00'", "-e",
+                    "backup_restore_set=20241201T020000Z")
+    assert both.returncode != 0 and "not both" in " ".join(both.stdout.split())
+    assert {name: engine.containers.get(name).attrs["State"]["StartedAt"] for name in started} == started
+
+
 def test_bad_input_stops_before_anything_changes(platform):
     before = Path(COMMAND).read_bytes()
     result = playbook("site.yml", "-e", "backup_rabbitmq_password=")
@@ -336,6 +417,11 @@ def test_bad_input_stops_before_anything_changes(platform):
     assert ("backup_offsite_repository is set but backup_offsite_password, the key that encrypts the off-site copies,"
             " is empty" in " ".join(keyless.stdout.split()))
     assert "changed=0" in keyless.stdout.split("PLAY RECAP")[-1]
+    clear = playbook("site.yml", "-e", "postgres_pgbackrest_s3_cipher_pass=")
+    assert clear.returncode != 0
+    assert ("postgres_pgbackrest_s3_bucket is set (tersane-pitr) but postgres_pgbackrest_s3_cipher_pass is empty"
+            in " ".join(clear.stdout.split()))
+    assert "changed=0" in clear.stdout.split("PLAY RECAP")[-1]
 
 
 def test_a_second_run_and_check_mode_change_nothing(platform):
