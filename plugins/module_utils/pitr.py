@@ -77,8 +77,8 @@ def stanza_status(info: Sequence[Mapping[str, Any]], stanza: str) -> Dict[str, A
 def restore_base(backups: Sequence[Mapping[str, Any]], target: datetime,
                  repo: Optional[int] = None) -> Mapping[str, Any]:
     """The backup a restore to ``target`` starts from: the newest one without error
-    that ended at or before it (in ``repo`` when given). pgBackRest then replays the
-    archived WAL from its end to the target."""
+    that ended at or before it, in the first repository that has one (or in ``repo``
+    when given). pgBackRest then replays the archived WAL from its end to the target."""
     moment = target.timestamp()
     usable = [b for b in backups if not b["error"] and b["stop"] <= moment and (repo is None or b["repo"] == repo)]
     if not usable:
@@ -90,7 +90,9 @@ def restore_base(backups: Sequence[Mapping[str, Any]], target: datetime,
         raise PitrError("no pgBackRest backup%s ended before %s: the oldest ended at %s, so the moments before it "
                         "cannot be restored" % (where, target.isoformat(),
                                                 datetime.fromtimestamp(oldest, timezone.utc).isoformat()))
-    return max(usable, key=lambda b: (b["stop"], -b["repo"]))
+    # pgBackRest's own order: the first repository (repo1, the local one) that has one.
+    first = min(b["repo"] for b in usable)
+    return max((b for b in usable if b["repo"] == first), key=lambda b: b["stop"])
 
 
 def pgbackrest_target(target: datetime) -> str:

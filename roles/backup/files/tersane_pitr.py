@@ -42,7 +42,10 @@ class RunError(Exception):
 
 def run(argv: List[str], timeout: Optional[float] = None) -> str:
     """Run a command and return its stdout; raise RunError with its stderr when it fails."""
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RunError("%s did not finish in %d s" % (" ".join(argv[:4]), timeout or 0)) from None
     if result.returncode != 0:
         raise RunError("%s failed (exit %d): %s" % (" ".join(argv[:4]), result.returncode,
                                                     (result.stderr or result.stdout).strip()[-2000:]))
@@ -131,7 +134,19 @@ def command_restore(args: argparse.Namespace) -> Dict[str, Any]:
         pgbackrest(args, "check")
     started = time.time()
     run(["docker", "stop", "--time", "120", args.container])
-    argv = ["docker", "run", "--rm", "--network", "none", "--volumes-from", args.container,
+    # The server's volumes and bind mounts, as --volumes-from would give them (it
+    # cannot copy tmpfs mounts).
+    mounts = []
+    for mount in container["Mounts"]:
+        if mount["Type"] in ("volume", "bind"):
+            source = mount["Name"] if mount["Type"] == "volume" else mount["Source"]
+            mounts += ["--mount", "type=%s,source=%s,target=%s%s" % (mount["Type"], source, mount["Destination"],
+                                                                    "" if mount.get("RW", True) else ",readonly")]
+    # The server's network and host entries: a restore from repo2 reaches the bucket.
+    network = next(iter(container["NetworkSettings"]["Networks"]), "none")
+    hosts = ["--add-host=" + entry for entry in container["HostConfig"].get("ExtraHosts") or []]
+    restorer = args.container + "_pitr_restore"
+    argv = ["docker", "run", "--rm", "--name", restorer, "--network", network, *hosts, *mounts,
             "--user", container["Config"]["User"] or "postgres", "--cap-drop", "ALL",
             "--security-opt", "no-new-privileges:true", "--tmpfs", "/tmp:mode=1777",
             "--entrypoint", "pgbackrest", container["Config"]["Image"],
@@ -139,8 +154,9 @@ def command_restore(args: argparse.Namespace) -> Dict[str, Any]:
             "--target=" + pitr.pgbackrest_target(target), "--target-action=promote",
             "--set=" + base["label"], "--repo=%d" % base["repo"], "restore"]
     try:
-        run(argv)
+        run(argv, timeout=args.timeout)
     finally:
+        subprocess.run(["docker", "rm", "-f", restorer], capture_output=True, check=False)
         run(["docker", "start", args.container])
     deadline = started + args.timeout
     while True:

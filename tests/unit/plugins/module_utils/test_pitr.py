@@ -77,10 +77,13 @@ def test_the_base_is_the_newest_good_backup_that_ended_before_the_target():
     backups = pitr.backups_from_info([info_entry(backups=BACKUPS)], "main")
     # I2 ended before the target but failed: I1 is the base.
     assert pitr.restore_base(backups, NOW - timedelta(hours=1))["label"] == "I1"
-    # Between F1's end in repo1 and in repo2: repo1's copy.
-    base = pitr.restore_base(backups, datetime.fromtimestamp(epoch(9.85), UTC))
+    # Repo1 first, as pgBackRest orders them, though repo2's copy of F1 ended later.
+    base = pitr.restore_base(backups, datetime.fromtimestamp(epoch(9.7), UTC))
     assert (base["label"], base["repo"]) == ("F1", 1)
     assert pitr.restore_base(backups, NOW, repo=2)["repo"] == 2
+    # Before F1 ended in repo1 nothing qualifies there; repo2 cannot have ended sooner.
+    only_repo2 = [b for b in backups if b["repo"] == 2]
+    assert pitr.restore_base(only_repo2, NOW)["repo"] == 2
 
 
 def test_a_target_before_every_backup_names_the_oldest():
@@ -108,7 +111,8 @@ def test_the_base_never_ends_after_the_target_and_none_newer_qualifies(raw, offs
         return
     base = pitr.restore_base(backups, target)
     assert not base["error"] and base["stop"] <= start + offset
-    assert base["stop"] == max(b["stop"] for b in usable)
+    assert base["repo"] == min(b["repo"] for b in usable)
+    assert base["stop"] == max(b["stop"] for b in usable if b["repo"] == base["repo"])
 
 
 def test_the_target_is_given_to_pgbackrest_in_utc_to_the_microsecond():
