@@ -167,6 +167,9 @@ def command_restore(args: argparse.Namespace) -> Dict[str, Any]:
             raise RunError("PostgreSQL stopped while it replayed the WAL to %s (exit %s):\n%s"
                            % (target.isoformat(), state.get("ExitCode"), (logs.stdout + logs.stderr).strip()))
         if in_recovery(args.container, args.user) is False:
+            # archive_timeout forces segment switches only after a checkpoint.
+            run(["docker", "exec", args.container, "psql", "-h", "/var/run/postgresql", "-U", args.user,
+                 "-d", "postgres", "-qc", "CHECKPOINT"])
             break
         if time.time() > deadline:
             raise RunError("PostgreSQL still replays the WAL to %s after %d s" % (target.isoformat(), args.timeout))
