@@ -140,8 +140,8 @@ def command_restore(args: argparse.Namespace) -> Dict[str, Any]:
     for mount in container["Mounts"]:
         if mount["Type"] in ("volume", "bind"):
             source = mount["Name"] if mount["Type"] == "volume" else mount["Source"]
-            mounts += ["--mount", "type=%s,source=%s,target=%s%s" % (mount["Type"], source, mount["Destination"],
-                                                                    "" if mount.get("RW", True) else ",readonly")]
+            readonly = "" if mount.get("RW", True) else ",readonly"
+            mounts += ["--mount", "type=%s,source=%s,target=%s%s" % (mount["Type"], source, mount["Destination"], readonly)]
     # The server's network and host entries: a restore from repo2 reaches the bucket.
     network = next(iter(container["NetworkSettings"]["Networks"]), "none")
     hosts = ["--add-host=" + entry for entry in container["HostConfig"].get("ExtraHosts") or []]
