@@ -65,15 +65,6 @@ def backups_from_info(info: Sequence[Mapping[str, Any]], stanza: str) -> List[Di
     return []
 
 
-def stanza_status(info: Sequence[Mapping[str, Any]], stanza: str) -> Dict[str, Any]:
-    """The stanza's status code and message (code 1 when pgBackRest does not list it)."""
-    for entry in info:
-        if entry.get("name") == stanza:
-            status = entry.get("status", {})
-            return {"code": int(status.get("code", 99)), "message": status.get("message", "")}
-    return {"code": 1, "message": "missing stanza"}
-
-
 def restore_base(backups: Sequence[Mapping[str, Any]], target: datetime,
                  repo: Optional[int] = None) -> Mapping[str, Any]:
     """The backup a restore to ``target`` starts from: the newest one without error

@@ -397,8 +397,9 @@ class FakeVault:
         return [r for r in self.requests if r[0] in ("PUT", "POST") and (path is None or r[1] == path)]
 
 
-def make_tls(directory):
-    """A CA and a server certificate for 127.0.0.1, written to ``directory`` (made if missing)."""
+def make_tls(directory, name="127.0.0.1"):
+    """A CA and a server certificate for ``name`` (an IP address or a DNS name), written
+    to ``directory`` (made if missing); the key file is 0600."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     from cryptography import x509
@@ -406,6 +407,10 @@ def make_tls(directory):
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
+    try:
+        san = x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        san = x509.DNSName(name)
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "stand-in CA")])
@@ -420,11 +425,10 @@ def make_tls(directory):
           .sign(ca_key, hashes.SHA256()))
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
             .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
+            .add_extension(x509.SubjectAlternativeName([san]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
             .sign(ca_key, hashes.SHA256()))
     files = {"ca": directory / "ca.pem", "cert": directory / "server.pem", "key": directory / "server.key"}
@@ -432,4 +436,5 @@ def make_tls(directory):
     files["cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     files["key"].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                serialization.NoEncryption()))
+    files["key"].chmod(0o600)
     return {k: str(v) for k, v in files.items()}

@@ -27,7 +27,8 @@ import boto3
 import docker
 import pytest
 import redis
-from tls_endpoint import TlsEndpoint, write_test_ca
+from fake_vault import make_tls
+from tls_endpoint import TlsEndpoint
 
 PROJECT = Path(__file__).resolve().parents[2]
 INVENTORY = PROJECT / "tests" / "integration" / "backup" / "hosts.yml"
@@ -125,8 +126,8 @@ def platform():
     try:
         wait_for_port(s3, S3_PORT)
         boto3.client("s3", **S3).create_bucket(Bucket="tersane-pitr")
-        cert, key = write_test_ca(S3_CA_DIR, "s3.test")[1:]
-        endpoint = TlsEndpoint(S3_TLS_PORT, S3_PORT, cert, key)
+        tls = make_tls(S3_CA_DIR, "s3.test")
+        endpoint = TlsEndpoint(S3_TLS_PORT, S3_PORT, Path(tls["cert"]), Path(tls["key"]))
         result = playbook("site.yml")
         assert result.returncode == 0, result.stdout[-4000:]
         psql("shop", SEED)

@@ -68,11 +68,6 @@ def test_backups_are_read_from_info_oldest_first_with_their_repository():
     assert pitr.backups_from_info([info_entry("other")], "main") == []
 
 
-def test_the_stanza_status_is_read_and_a_missing_stanza_is_code_1():
-    assert pitr.stanza_status([info_entry(code=2)], "main")["code"] == 2
-    assert pitr.stanza_status([], "main") == {"code": 1, "message": "missing stanza"}
-
-
 def test_the_base_is_the_newest_good_backup_that_ended_before_the_target():
     backups = pitr.backups_from_info([info_entry(backups=BACKUPS)], "main")
     # I2 ended before the target but failed: I1 is the base.
