@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import stat
+import tarfile
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence
 
@@ -379,3 +380,43 @@ def snapshot_problems(nodes: Iterable[Mapping[str, Any]], manifest: Mapping[str,
             problems.append("the off-site snapshot of %s holds %s with %s bytes, the manifest says %d"
                             % (manifest["id"], entry["path"], sizes[path], entry["size"]))
     return problems
+
+
+# The members of a Vault (raft) snapshot: an optionally gzip'd tar whose SHA256SUMS
+# lists the sha256 of meta.json and state.bin.
+RAFT_SNAPSHOT_MEMBERS = ("meta.json", "state.bin")
+
+
+def raft_snapshot_meta(path: str) -> Dict[str, Any]:
+    """Check a raft snapshot as Vault does on restore (every member it needs, each
+    matching SHA256SUMS) and return its meta.json. Raises ValueError naming what
+    is wrong."""
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            members = {}
+            for member in archive.getmembers():
+                handle = archive.extractfile(member) if member.isfile() else None
+                if handle is not None:
+                    members[member.name] = handle.read()
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise ValueError("not a readable snapshot archive: %s" % exc) from None
+    missing = [name for name in RAFT_SNAPSHOT_MEMBERS + ("SHA256SUMS",) if name not in members]
+    if missing:
+        raise ValueError("the snapshot lacks %s" % ", ".join(missing))
+    listed: Dict[str, str] = {}
+    for line in members["SHA256SUMS"].decode(errors="replace").splitlines():
+        if line.strip():
+            digest, _sep, name = line.strip().partition("  ")
+            listed[name.strip()] = digest.lower()
+    for name in RAFT_SNAPSHOT_MEMBERS:
+        if name not in listed:
+            raise ValueError("the snapshot's SHA256SUMS does not list %s" % name)
+        if hashlib.sha256(members[name]).hexdigest() != listed[name]:
+            raise ValueError("the snapshot's %s does not match its SHA256SUMS" % name)
+    try:
+        meta = json.loads(members["meta.json"])
+    except ValueError as exc:
+        raise ValueError("the snapshot's meta.json is not JSON: %s" % exc) from None
+    if not isinstance(meta, dict):
+        raise ValueError("the snapshot's meta.json is not an object")
+    return meta

@@ -31,6 +31,10 @@ otherwise, 503 while sealed):
   POST /v1/auth/approle/login {role_id, secret_id} -> {"auth": {client_token, policies}},
   the token allowed what its policies' path rules allow (exact paths and trailing *);
 * POST /v1/auth/token/revoke-self -> 204, the token is refused from then on;
+* GET /v1/sys/storage/raft/snapshot -> a raft snapshot (application/octet-stream): a
+  gzip'd tar of meta.json (Version, ID, Index, Term, Size...), state.bin (here the
+  KV store as JSON) and SHA256SUMS ("<sha256>  <name>" lines), as
+  github.com/hashicorp/raft-snapshot writes it;
 * KV v2 under an enabled kv mount with version 2: GET <mount>/data/<path> ->
   {"data": {"data", "metadata": {version, ...}}} or 404; POST <mount>/data/<path>
   {"data", "options": {"cas"}?} -> {"data": {version, ...}}; a cas that is not the
@@ -79,13 +83,15 @@ class FakeVault:
         self.tokens = {}  # token -> policies (AppRole logins)
         self.revoked = set()  # tokens revoked (auth/token/revoke-self)
         self.authenticated = []  # (method, path) of authenticated requests
+        self.snapshot_index = 100
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def _send(self, status, body):
-                data = json.dumps(body).encode()
+                binary = isinstance(body, bytes)
+                data = body if binary else json.dumps(body).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "application/octet-stream" if binary else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -262,6 +268,8 @@ class FakeVault:
         if token != self.root_token and not self.allowed(self.tokens[token], path, method):
             return 403, {"errors": ["1 error occurred:\n\t* permission denied\n\n"]}
         self.authenticated.append((method, path))
+        if path == "sys/storage/raft/snapshot" and method == "GET":
+            return 200, self.raft_snapshot()
         if path == "sys/audit" and method == "GET":
             devices = {name: dict(spec) for name, spec in self.audit.items()}
             return 200, dict(devices, data=devices)
@@ -378,6 +386,26 @@ class FakeVault:
         store.setdefault(key, []).append(dict(body.get("data") or {}))
         return 200, {"data": {"version": current + 1, "created_time": "2026-01-01T00:00:00Z",
                               "deletion_time": "", "destroyed": False}}
+
+    def raft_snapshot(self):
+        import gzip
+        import io
+        import tarfile
+        state = json.dumps({"kv": self.kv, "policies": self.policies}, sort_keys=True).encode()
+        self.snapshot_index += 1
+        meta = json.dumps({"Version": 1, "ID": "2-%d-%d" % (self.snapshot_index, len(state)),
+                           "Index": self.snapshot_index, "Term": 2, "Peers": None,
+                           "Configuration": {"Servers": [{"Suffrage": 0, "ID": "node1", "Address": "vault:8201"}]},
+                           "ConfigurationIndex": 1, "Size": len(state)}).encode() + b"\n"
+        sums = "".join("%s  %s\n" % (hashlib.sha256(data).hexdigest(), name)
+                       for name, data in (("meta.json", meta), ("state.bin", state))).encode()
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode="w") as archive:
+            for name, data in (("meta.json", meta), ("state.bin", state), ("SHA256SUMS", sums)):
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(data), 0o600
+                archive.addfile(info, io.BytesIO(data))
+        return gzip.compress(raw.getvalue())
 
     # -- test helpers --------------------------------------------------
 

@@ -8,13 +8,19 @@ tampered with and refused, brought back from the bucket after the local copy is
 lost, restored into the live servers, and pruned here and off-site. PostgreSQL
 archives its WAL with pgBackRest into a volume and into the same S3 server, which
 pgBackRest reaches over TLS through the test's TLS endpoint (tls_endpoint.py), and
-is restored to a moment between two commits."""
+is restored to a moment between two commits.
+
+Grafana has no Debian package and its image cannot be pulled here, so its part runs
+against a stand-in: Grafana's volume holding an SQLite database owned and moded as
+Grafana leaves it (472:0, 0640), and a container of that user mounting it, which the
+restore stops and starts as it would Grafana's."""
 
 import hashlib
 import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -60,6 +66,47 @@ INSERT INTO public.documents
 """
 # The tables of the shop database and their rows, as seeded (large objects: pages).
 SEEDED = {"sales.orders": 5000, "Archive 2024.Old Orders": 100, "public.documents": 20}
+GRAFANA_VOLUME = "bkptest_grafana_data"
+GRAFANA_STANDIN = "bkptest_grafana"
+GRAFANA_SEEDED = {"dashboard": 3, "user": 2, "annotation": 0}
+
+
+def grafana_database():
+    """The database file in Grafana's volume, as the host sees it."""
+    volume = docker.from_env().volumes.get(GRAFANA_VOLUME)
+    return Path(volume.attrs["Mountpoint"]) / "grafana.db"
+
+
+def seed_grafana():
+    """Grafana's volume with a small database, owned and moded as Grafana leaves it."""
+    engine = docker.from_env()
+    for stale in engine.containers.list(all=True, filters={"name": GRAFANA_STANDIN}):
+        stale.remove(force=True)
+    for stale in engine.volumes.list(filters={"name": GRAFANA_VOLUME}):
+        stale.remove(force=True)
+    engine.volumes.create(GRAFANA_VOLUME)
+    path = grafana_database()
+    with sqlite3.connect(path) as connection:
+        connection.executescript(
+            "CREATE TABLE dashboard (id INTEGER PRIMARY KEY, title TEXT, data TEXT);"
+            "CREATE TABLE user (id INTEGER PRIMARY KEY, login TEXT);"
+            "CREATE TABLE annotation (id INTEGER PRIMARY KEY, text TEXT);"
+            "INSERT INTO dashboard (title, data) VALUES ('Siparişler', '{}'), ('Ödemeler ✓', '{}'), ('注文', '{}');"
+            "INSERT INTO user (login) VALUES ('admin'), ('ayşe');")
+    connection.close()
+    os.chown(path.parent, 472, 0)
+    path.parent.chmod(0o770)
+    os.chown(path, 472, 0)
+    path.chmod(0o640)
+
+
+def grafana_rows(table):
+    connection = sqlite3.connect("file:%s?mode=ro" % grafana_database(), uri=True)
+    try:
+        return [row[0] for row in connection.execute("SELECT %s FROM %s ORDER BY id" % (
+            "title" if table == "dashboard" else "login", table))]
+    finally:
+        connection.close()
 
 
 def playbook(name, *args):
@@ -128,8 +175,14 @@ def platform():
         boto3.client("s3", **S3).create_bucket(Bucket="tersane-pitr")
         tls = make_tls(S3_CA_DIR, "s3.test")
         endpoint = TlsEndpoint(S3_TLS_PORT, S3_PORT, Path(tls["cert"]), Path(tls["key"]))
+        seed_grafana()
         result = playbook("site.yml")
         assert result.returncode == 0, result.stdout[-4000:]
+        docker.from_env().containers.run(
+            "tersane/backup:bookworm", ["sleep", "infinity"], name=GRAFANA_STANDIN, detach=True, user="472:0",
+            volumes={GRAFANA_VOLUME: {"bind": "/var/lib/grafana", "mode": "rw"}}, network_mode="none",
+            healthcheck={"test": ["CMD", "test", "-r", "/var/lib/grafana/grafana.db"], "interval": 1_000_000_000},
+            labels={"org.tersane.test": "grafana-standin"}, stop_signal="SIGKILL")
         psql("shop", SEED)
         client = redis_client()
         client.set("greeting", "merhaba dünya")
@@ -140,6 +193,11 @@ def platform():
             endpoint.close()
         s3.terminate()
         playbook("teardown.yml", "-e", "purge=true")
+        engine = docker.from_env()
+        for standin in engine.containers.list(all=True, filters={"name": GRAFANA_STANDIN}):
+            standin.remove(force=True)
+        for volume in engine.volumes.list(filters={"name": GRAFANA_VOLUME}):
+            volume.remove(force=True)
         shutil.rmtree(BACKUP_DIR.parent, ignore_errors=True)
         shutil.rmtree(TEXTFILE.parent.parent.parent, ignore_errors=True)
 
@@ -157,7 +215,7 @@ def test_a_set_holds_every_service_and_its_files_match_the_manifest(first_set):
     manifest = manifest_of(first_set)
     set_dir = BACKUP_DIR / first_set
     assert manifest["status"] == "good" and manifest["id"] == first_set and manifest["platform"] == PLATFORM
-    assert sorted(manifest["services"]) == ["postgres", "rabbitmq", "redis"]
+    assert sorted(manifest["services"]) == ["grafana", "postgres", "rabbitmq", "redis"]
     assert all(service["ok"] for service in manifest["services"].values())
     assert manifest["tools"]["pg_dump"].startswith("pg_dump (PostgreSQL) 15.")
     on_disk = sorted(str(p.relative_to(set_dir)) for p in set_dir.rglob("*") if p.is_file() and p.name != "manifest.json")
@@ -196,10 +254,23 @@ def test_redis_and_rabbitmq_are_in_the_set(first_set):
                     "orders.events.shipping", "orders.events.shipping.dlq"]
 
 
+def test_grafanas_database_is_in_the_set_whole_and_counted(first_set):
+    manifest = manifest_of(first_set)
+    assert manifest["services"]["grafana"]["tables"] == GRAFANA_SEEDED
+    copy = subprocess.run(["docker", "run", "--rm", "-v", "%s:/set:ro" % (BACKUP_DIR / first_set), "--user", "34",
+                           "tersane/backup:bookworm", "zstd", "-dc", "/set/grafana/grafana.db.zst"],
+                          capture_output=True, check=False)
+    assert copy.returncode == 0, copy.stderr
+    assert copy.stdout.startswith(b"SQLite format 3\x00") and "Ödemeler ✓".encode() in copy.stdout
+    # The live database was only read: still Grafana's, 0640.
+    live = grafana_database().stat()
+    assert (live.st_uid, live.st_gid, oct(live.st_mode & 0o777)) == (472, 0, "0o640")
+
+
 def test_each_run_publishes_its_metrics_for_the_backup_alerts(first_set):
     text = TEXTFILE.read_text()
     finished = datetime.fromisoformat(manifest_of(first_set)["finished"]).timestamp()
-    for service in ("postgres", "redis", "rabbitmq"):
+    for service in ("postgres", "redis", "rabbitmq", "grafana"):
         labels = '{platform="bkptest",host="localhost",service="%s"}' % service
         assert "tersane_backup_last_run_success%s 1" % labels in text
         assert "tersane_backup_last_success_timestamp_seconds%s %.3f" % (labels, finished) in text
@@ -308,11 +379,24 @@ def test_a_restore_brings_back_the_databases_the_redis_keys_and_the_queues(first
     request = urllib.request.Request(RABBITMQ_API + "/queues/%2F/orders.events.shipping.dlq", method="DELETE",
                                      headers={"Authorization": RABBITMQ_AUTH})
     urllib.request.urlopen(request, timeout=10).close()
+    with sqlite3.connect(grafana_database()) as connection:
+        connection.execute("DELETE FROM dashboard WHERE id = 2")
+        connection.execute("INSERT INTO user (login) VALUES ('written-after-the-backup')")
+    connection.close()
     writer_started = engine.containers.get("bkptest_shop-api").attrs["State"]["StartedAt"]
+    grafana_started = engine.containers.get(GRAFANA_STANDIN).attrs["State"]["StartedAt"]
 
     result = playbook("restore.yml", "-e", "backup_restore_set=" + first_set)
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "Backup set %s restored on localhost: postgres, rabbitmq, redis." % first_set in " ".join(result.stdout.split())
+    assert ("Backup set %s restored on localhost: grafana, postgres, rabbitmq, redis." % first_set
+            in " ".join(result.stdout.split()))
+    # Grafana's database is the set's, Grafana's again, and Grafana was stopped meanwhile.
+    assert grafana_rows("dashboard") == ["Siparişler", "Ödemeler ✓", "注文"]
+    assert grafana_rows("user") == ["admin", "ayşe"]
+    restored = grafana_database().stat()
+    assert (restored.st_uid, restored.st_gid, oct(restored.st_mode & 0o777)) == (472, 0, "0o640")
+    standin = engine.containers.get(GRAFANA_STANDIN)
+    assert standin.attrs["State"]["Running"] and standin.attrs["State"]["StartedAt"] != grafana_started
 
     assert psql("shop", "SELECT count(*) FROM sales.orders") == "5000"
     assert psql("shop", 'SELECT count(*) FROM "Archive 2024"."Old Orders"') == "100"

@@ -175,3 +175,64 @@ def test_a_changed_setting_is_written_and_a_lost_secret_id_file_is_replaced(proj
     assert len(fake.roles["orders"]["secret_ids"]) == 2 and len(fake.roles["invoicer"]["secret_ids"]) == 1
     assert (project / "identity" / "orders" / "secret_id").read_text().strip() in fake.roles["orders"]["secret_ids"]
     assert recap(converge(project, "-e", "vault_approle_token_ttl=600"))["changed"] == "0"  # then settled
+
+
+def test_the_backup_runner_takes_a_checked_raft_snapshot_with_its_own_approle(project, fake, tmp_path):
+    """With backups on, the vault role gives the backup runner an AppRole that may read
+    sys/storage/raft/snapshot and nothing else; the runner's Vault step (tersane_backup.py,
+    run here on the host against the stand-in) logs in with its files, streams the
+    snapshot into the set, checks it against its SHA256SUMS and revokes its token."""
+    converge(project, "-e", "platform_backups=true", "-e", "backup_uid=%d" % os.getuid(),
+             "-e", "backup_gid=%d" % os.getgid())
+    rules = fake.rules(fake.policies["service-backup-snapshot"])
+    assert rules == [("sys/storage/raft/snapshot", ["read"])]
+    identity = project / "identity" / "backup-snapshot"
+    for kind in ("role_id", "secret_id"):
+        info = (identity / kind).stat()
+        assert (stat.S_IMODE(info.st_mode), info.st_uid) == (0o400, os.getuid())
+
+    sys.path[:0] = [str(PROJECT / "plugins" / "module_utils"), str(PROJECT / "roles" / "backup" / "files")]
+    try:
+        import tersane_backup  # pylint: disable=import-outside-toplevel
+    finally:
+        del sys.path[:2]
+    vault = {"url": fake.url, "ca_file": str(project / "tls" / "ca.pem"),
+             "role_id_file": str(identity / "role_id"), "secret_id_file": str(identity / "secret_id")}
+    set_dir = tmp_path / "set"
+    set_dir.mkdir()
+    outcome = tersane_backup.backup_vault(vault, str(set_dir))
+    assert outcome == {"file": "vault/raft.snap", "index": 101, "term": 2}
+    snapshot = set_dir / "vault" / "raft.snap"
+    assert snapshot.read_bytes()[:2] == b"\x1f\x8b"  # gzip, as Vault sends it
+    # the login was the snapshot role's, and it is revoked afterwards
+    token = [t for t, policies in fake.tokens.items() if policies == ["service-backup-snapshot"]]
+    assert len(token) == 1 and token[0] in fake.revoked
+    # that role reads no secret
+    status, login = fake.api("PUT", "/v1/auth/approle/login", {
+        "role_id": (identity / "role_id").read_text().strip(),
+        "secret_id": (identity / "secret_id").read_text().strip()}, None)
+    assert status == 200
+    assert fake.api("GET", "/v1/%s/data/postgres" % MOUNT, None, login["auth"]["client_token"])[0] == 403
+
+    # a snapshot whose state does not match its SHA256SUMS is refused
+    broken = fake.raft_snapshot
+
+    def tampered():
+        import gzip
+        import io
+        import tarfile
+        raw = io.BytesIO(gzip.decompress(broken()))
+        out = io.BytesIO()
+        with tarfile.open(fileobj=raw) as source, tarfile.open(fileobj=out, mode="w") as target:
+            for member in source.getmembers():
+                data = source.extractfile(member).read()
+                if member.name == "state.bin":
+                    data = data.replace(b"kv", b"KV")
+                target.addfile(member, io.BytesIO(data))
+        return gzip.compress(out.getvalue())
+
+    fake.raft_snapshot = tampered
+    other = tmp_path / "other"
+    other.mkdir()
+    with pytest.raises(tersane_backup.BackupError, match="state.bin does not match its SHA256SUMS"):
+        tersane_backup.backup_vault(vault, str(other))

@@ -3,7 +3,8 @@
 """tersane-backup: takes, checks, prunes and restores the platform's backup sets.
 
 Runs inside the backup image (PostgreSQL 15 client, redis-tools, zstd,
-python3-psycopg2), on the platform's network, as the backup user. The backup
+python3-psycopg2), on the platform's network, as the backup user (with Grafana's
+group, and its volume mounted read-only, where it backs up Grafana's database). The backup
 role installs it with backup_set.py and backup_retention.py (the collection's
 module_utils, where its logic lives and is tested) and a config.json:
 
@@ -30,10 +31,13 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
+import ssl
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional
@@ -253,6 +257,87 @@ def backup_rabbitmq(rabbitmq: Mapping[str, Any], set_dir: str) -> Dict[str, Any]
                        ("vhosts", "users", "policies", "exchanges", "queues", "bindings")}}
 
 
+# --- Grafana ------------------------------------------------------------------------
+
+def sqlite_tables(connection: Any) -> Dict[str, int]:
+    """Each table of an SQLite database and its row count."""
+    names = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {name: connection.execute('SELECT count(*) FROM "%s"' % name.replace('"', '""')).fetchone()[0]
+            for name in names}
+
+
+def backup_grafana(grafana: Mapping[str, Any], set_dir: str) -> Dict[str, Any]:
+    """Copy Grafana's SQLite database with SQLite's online backup (consistent while
+    Grafana writes), check the copy's integrity, count its rows, then zstd it."""
+    source = grafana["database"]
+    if not os.path.isfile(source):
+        raise BackupError("Grafana's database %s is not there: is Grafana deployed on this host "
+                          "(backup_grafana_volume)?" % source)
+    directory = os.path.join(set_dir, "grafana")
+    os.makedirs(directory, mode=0o700)
+    copy = os.path.join(directory, "grafana.db")
+    try:
+        live = sqlite3.connect("file:%s?mode=ro" % source, uri=True, timeout=30)
+        target = sqlite3.connect(copy)
+        try:
+            live.backup(target)
+            integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
+            tables = sqlite_tables(target)
+        finally:
+            target.close()
+            live.close()
+    except sqlite3.Error as exc:
+        raise BackupError("Grafana's database %s: %s" % (source, exc)) from None
+    if integrity != "ok":
+        raise BackupError("the copy of Grafana's database fails SQLite's integrity check: %s" % integrity)
+    run(["zstd", "-q", "--rm", "-T0", "-%d" % int(grafana.get("zstd_level", 3)), copy])
+    return {"file": "grafana/grafana.db.zst", "tables": tables}
+
+
+# --- Vault ---------------------------------------------------------------------------
+
+def vault_request(vault: Mapping[str, Any], method: str, path: str, token: Optional[str] = None,
+                  body: Optional[Mapping[str, Any]] = None) -> Any:
+    """A request to Vault's API over TLS (verified with the platform CA); the open reply."""
+    context = ssl.create_default_context(cafile=vault["ca_file"])
+    request = urllib.request.Request(vault["url"].rstrip("/") + "/v1/" + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+    if token:
+        request.add_header("X-Vault-Token", token)
+    try:
+        return urllib.request.urlopen(request, timeout=300, context=context)  # nosec B310 (the configured https URL)
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")[:500]
+        raise BackupError("Vault %s %s: HTTP %d %s" % (method, path, exc.code, detail)) from None
+    except OSError as exc:
+        raise BackupError("Vault at %s: %s" % (vault["url"], exc)) from None
+
+
+def backup_vault(vault: Mapping[str, Any], set_dir: str) -> Dict[str, Any]:
+    """Log in with the snapshot AppRole, stream a raft snapshot into the set, check it,
+    and revoke the login's token."""
+    with vault_request(vault, "PUT", "auth/approle/login", body={
+            "role_id": read_secret(vault["role_id_file"]), "secret_id": read_secret(vault["secret_id_file"])}) as reply:
+        token = json.loads(reply.read())["auth"]["client_token"]
+    directory = os.path.join(set_dir, "vault")
+    os.makedirs(directory, mode=0o700)
+    path = os.path.join(directory, "raft.snap")
+    try:
+        with vault_request(vault, "GET", "sys/storage/raft/snapshot", token) as reply, open(path, "wb") as handle:
+            shutil.copyfileobj(reply, handle, 1 << 20)
+    finally:
+        try:
+            vault_request(vault, "PUT", "auth/token/revoke-self", token).close()
+        except BackupError:
+            pass  # the token expires on its own
+    try:
+        meta = backup_set.raft_snapshot_meta(path)
+    except ValueError as exc:
+        raise BackupError("Vault's raft snapshot: %s" % exc) from None
+    return {"file": "vault/raft.snap", "index": meta.get("Index"), "term": meta.get("Term")}
+
+
 # --- Off-site copies (restic) -----------------------------------------------------
 
 OFFSITE_TAG = "tersane"
@@ -428,7 +513,8 @@ def command_backup(config: Mapping[str, Any], args: argparse.Namespace) -> Dict[
     set_dir = os.path.join(root, set_id)
     os.makedirs(set_dir, mode=0o700)
     services: Dict[str, Any] = {}
-    steps = [("postgres", backup_postgres), ("redis", backup_redis), ("rabbitmq", backup_rabbitmq)]
+    steps = [("postgres", backup_postgres), ("redis", backup_redis), ("rabbitmq", backup_rabbitmq),
+             ("grafana", backup_grafana), ("vault", backup_vault)]
     for service, step in steps:
         if not config.get(service):
             continue

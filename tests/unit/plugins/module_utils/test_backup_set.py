@@ -189,3 +189,39 @@ def test_a_snapshot_is_checked_against_the_manifest():
         "the off-site snapshot of S holds postgres/a.dump.zst with 4 bytes, the manifest says 3",
         "the off-site snapshot of S lacks redis/dump.rdb.zst"]
     assert bs.snapshot_problems(nodes[2:], manifest, "/backups/S") == ["the off-site snapshot of S has no manifest.json"]
+
+
+def raft_snapshot(tmp_path, members, compress=True):
+    import gzip
+    import io
+    import tarfile
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    path = tmp_path / "raft.snap"
+    path.write_bytes(gzip.compress(raw.getvalue()) if compress else raw.getvalue())
+    return str(path)
+
+
+def sha256sums(**members):
+    return "".join("%s  %s\n" % (hashlib.sha256(data).hexdigest(), name) for name, data in members.items()).encode()
+
+
+def test_a_raft_snapshot_is_checked_against_its_sha256sums(tmp_path):
+    meta, state = b'{"Index": 7, "Term": 3}\n', b"\x00state"
+    sums = sha256sums(**{"meta.json": meta, "state.bin": state})
+    good = {"meta.json": meta, "state.bin": state, "SHA256SUMS": sums}
+    assert bs.raft_snapshot_meta(raft_snapshot(tmp_path, good)) == {"Index": 7, "Term": 3}
+    assert bs.raft_snapshot_meta(raft_snapshot(tmp_path, good, compress=False))["Index"] == 7
+    with pytest.raises(ValueError, match="state.bin does not match its SHA256SUMS"):
+        bs.raft_snapshot_meta(raft_snapshot(tmp_path, dict(good, **{"state.bin": b"\x00other"})))
+    with pytest.raises(ValueError, match="lacks state.bin"):
+        bs.raft_snapshot_meta(raft_snapshot(tmp_path, {"meta.json": meta, "SHA256SUMS": sums}))
+    with pytest.raises(ValueError, match="does not list state.bin"):
+        bs.raft_snapshot_meta(raft_snapshot(tmp_path, dict(good, SHA256SUMS=sha256sums(**{"meta.json": meta}))))
+    (tmp_path / "junk").write_bytes(b"not a tar")
+    with pytest.raises(ValueError, match="not a readable snapshot archive"):
+        bs.raft_snapshot_meta(str(tmp_path / "junk"))
