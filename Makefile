@@ -5,6 +5,7 @@
 #   make down              remove the platform's containers, keep the data volumes
 #   make down PURGE=1      remove the data volumes too
 #   make logs              follow the logs of every platform container
+#   make status            a table of every platform container (health, uptime, restarts)
 #   make test              the whole suite: unit, lint, sanity, Molecule and integration
 #                          tests on the real engine
 #   make lint              ansible-lint (production profile), ansible-test sanity and
@@ -29,7 +30,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(BIN):$(PATH)
 
-.PHONY: up down logs test unit integration lint ansible-lint sanity secrets molecule bench deps docker-engine clean
+.PHONY: up down logs status test unit integration lint ansible-lint sanity secrets molecule bench deps docker-engine clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,9 @@ up: deps
 
 down: deps
 	ansible-playbook -i $(INVENTORY) playbooks/teardown.yml -e purge=$(if $(PURGE),true,false) $(ARGS)
+
+status: deps
+	ansible-playbook -i $(INVENTORY) playbooks/status.yml $(ARGS)
 
 logs:
 	@names=$$(docker ps --filter label=org.tersane.platform --format '{{.Names}}'); \

@@ -509,6 +509,25 @@ def test_bad_input_stops_before_anything_changes(platform):
     assert "changed=0" in clear.stdout.split("PLAY RECAP")[-1]
 
 
+def test_status_prints_a_row_for_every_platform_container(platform):
+    result = playbook("status.yml")
+    assert result.returncode == 0, result.stdout[-4000:]
+    rows = {}
+    for line in result.stdout.splitlines():
+        words = line.strip().lstrip("- ").split()
+        if len(words) >= 8 and words[0] == "localhost" and words[2].startswith("bkptest_"):
+            rows[words[1]] = words
+    engine = docker.from_env()
+    labelled = engine.containers.list(all=True, filters={"label": "org.tersane.platform=bkptest"})
+    assert sorted(rows) == sorted(c.labels.get("org.tersane.service", c.name) for c in labelled)
+    for service in ("postgres", "redis", "rabbitmq", "shop-api"):
+        container = engine.containers.get(rows[service][2])
+        assert rows[service][3] == container.attrs["Config"]["Image"]
+        assert rows[service][4:6] == ["running", "healthy"]
+        assert rows[service][-1] == str(container.attrs["RestartCount"])
+    assert "changed=0" in result.stdout.split("PLAY RECAP")[-1]
+
+
 def test_a_second_run_and_check_mode_change_nothing(platform):
     again = playbook("site.yml", "--tags", "backup")
     assert again.returncode == 0, again.stdout[-4000:]
