@@ -15,6 +15,8 @@
 #                          test-only fixture: `git add` it, then
 #                          `detect-secrets scan --baseline .secrets.baseline`, review
 #                          (see tests/secrets_scan.sh)
+#   make role-docs         rewrite each role's README variables table from its
+#                          meta/argument_specs.yml (a unit test checks they agree)
 #   make bench             converge times against docker-compose, health-gate latency,
 #                          kill-to-alert latency, backup and restore against pg_dump | gzip
 
@@ -30,7 +32,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(BIN):$(PATH)
 
-.PHONY: up down logs status test unit integration lint ansible-lint sanity secrets molecule bench deps docker-engine clean
+.PHONY: up down logs status role-docs test unit integration lint ansible-lint sanity secrets molecule bench deps docker-engine clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +89,9 @@ secrets: deps
 
 molecule: deps
 	molecule test --all
+
+role-docs: deps
+	python tests/role_readmes.py --write
 
 bench: deps
 	bench/converge
