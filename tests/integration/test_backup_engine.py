@@ -207,7 +207,8 @@ def first_set(platform):
     result = playbook("backup.yml")
     assert result.returncode == 0, result.stdout[-4000:]
     newest = sets()[-1]
-    assert "Backup set %s on localhost: postgres" % newest in " ".join(result.stdout.split())
+    report = " ".join(result.stdout.split())
+    assert "Backup set %s on localhost: grafana " % newest in report and "; postgres " in report
     return newest
 
 
