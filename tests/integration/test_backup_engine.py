@@ -15,6 +15,7 @@ against a stand-in: Grafana's volume holding an SQLite database owned and moded 
 Grafana leaves it (472:0, 0640), and a container of that user mounting it, which the
 restore stops and starts as it would Grafana's."""
 
+import fcntl
 import hashlib
 import json
 import os
@@ -536,6 +537,35 @@ def test_a_second_run_and_check_mode_change_nothing(platform):
     check = playbook("site.yml", "--tags", "backup", "--check", "--diff")
     assert check.returncode == 0, check.stdout[-4000:]
     assert "changed=0" in check.stdout.split("PLAY RECAP")[-1]
+
+
+def test_the_jobs_are_in_cron_and_cron_runs(platform):
+    """systemd does not run here, so the role schedules with cron and starts its daemon."""
+    entries = [line.split(None, 6) for line in Path("/etc/cron.d/tersane-backup-bkptest").read_text().splitlines()
+               if line.strip() and not line.startswith("#")]
+    assert sorted(entry[6].split(" >>")[0] for entry in entries) == sorted(
+        COMMAND + " " + job for job in ("backup", "drill", "pitr-check", "pitr-backup full", "pitr-backup incr"))
+    # The schedules of tests/integration/backup: 03:00 on 30 February, as root.
+    assert {tuple(entry[:6]) for entry in entries} == {("0", "3", "30", "2", "*", "root")}
+    assert subprocess.run(["pgrep", "-x", "cron"], capture_output=True, check=False).returncode == 0
+
+
+def test_a_job_waits_for_the_one_before_it_to_finish(pitr_full):
+    """Two jobs of the platform never overlap: an incremental that starts while another job
+    holds the runner's lock waits for it, then runs."""
+    lock = Path("/usr/local/lib/tersane/bkptest/backup/jobs.lock")
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiting = subprocess.Popen([COMMAND, "pitr-backup", "incr"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert waiting.poll() is None, waiting.communicate()
+        in_postgres = docker.from_env().containers.get("bkptest_postgres").top(ps_args="-eo pid,args")["Processes"]
+        assert not [row for row in in_postgres if "pgbackrest" in row[-1] and row[-1].split()[-1] == "backup"], in_postgres
+        fcntl.flock(held, fcntl.LOCK_UN)
+    out, err = waiting.communicate(timeout=600)
+    assert waiting.returncode == 0, err
+    assert sorted(b["repo"] for b in json.loads(out)["backups"]) == [1, 2]
 
 
 def test_a_set_is_taken_before_a_run_changes_a_data_service(first_set):
