@@ -15,7 +15,8 @@ import yaml
 from fake_awx import FakeAwx
 
 PROJECT = Path(__file__).resolve().parents[2]
-PLAYBOOKS = {"tersane deploy": "playbooks/site.yml", "tersane backup": "playbooks/backup.yml",
+PLAYBOOKS = {"tersane converge": "playbooks/site.yml", "tersane deploy": "playbooks/deploy.yml",
+             "tersane backup": "playbooks/backup.yml",
              "tersane restore drill": "playbooks/verify_backup.yml", "tersane status": "playbooks/status.yml",
              "tersane restore": "playbooks/restore.yml", "tersane teardown": "playbooks/teardown.yml"}
 
@@ -68,7 +69,10 @@ def test_awx_gets_every_object_and_a_second_run_changes_nothing(awx):
     teardown = awx.surveys[templates["tersane teardown"]["id"]]["spec"][0]
     assert (teardown["variable"], teardown["default"]) == ("purge", "no")
     assert templates["tersane status"]["survey_enabled"] is False
-    assert templates["tersane deploy"]["ask_limit_on_launch"] is True
+    assert templates["tersane converge"]["ask_limit_on_launch"] is True
+    deploy = awx.surveys[templates["tersane deploy"]["id"]]["spec"]
+    assert [(q["variable"], q["default"]) for q in deploy] == [
+        ("deploy_versions", ""), ("deploy_strategy", "rolling"), ("deploy_force", "no")]
 
     approle = awx.named("credential_types", "tersane Vault AppRole")
     secret_fields = [f["id"] for f in approle["inputs"]["fields"] if f.get("secret")]

@@ -585,6 +585,29 @@ def test_a_set_is_taken_before_a_run_changes_a_data_service(first_set):
     assert psql("postgres", "SHOW max_connections") == "120"
 
 
+def test_a_deploy_of_a_service_that_uses_postgres_takes_a_set_first(first_set):
+    """playbooks/deploy.yml: shop-api depends on PostgreSQL, whose backups are on, so a
+    set is taken before the new version (the stand-in image tagged 1.0.0) is deployed."""
+    engine = docker.from_env()
+    engine.images.get("tersane/standin:bookworm").tag("tersane/standin", "1.0.0")
+    try:
+        before = set(sets())
+        result = playbook("deploy.yml", "-e", '{"deploy_versions": {"shop-api": "1.0.0"}}')
+        assert result.returncode == 0, result.stdout[-4000:]
+        taken = set(sets()) - before
+        assert len(taken) == 1
+        set_id = taken.pop()
+        assert "Backup set %s taken on localhost before the deploy." % set_id in " ".join(result.stdout.split())
+        manifest = manifest_of(set_id)
+        assert manifest["status"] == "good"
+        writer = engine.containers.get("bkptest_shop-api").attrs
+        assert writer["Config"]["Image"] == "tersane/standin:1.0.0" and writer["State"]["Health"]["Status"] == "healthy"
+        started = datetime.fromisoformat(writer["State"]["StartedAt"][:26].rstrip("Z") + "+00:00")
+        assert datetime.fromisoformat(manifest["finished"]) < started
+    finally:
+        engine.images.remove("tersane/standin:1.0.0")
+
+
 def test_the_retention_applies_here_and_off_site(first_set):
     """Run last: a second set of the same day leaves one set of that day, here and in the bucket."""
     result = playbook("backup.yml")
