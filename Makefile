@@ -105,6 +105,7 @@ bench: deps
 	bench/catalog
 	bench/alert_latency
 	bench/backup
+	bench/deploy
 
 clean:
 	rm -rf $(VENV) .collections tests/output

@@ -204,7 +204,7 @@ def test_a_canary_of_a_broken_version_rolls_back_its_first_step_and_stops(platfo
     assert {host: running(host) for host in ("h2", "h3")} == untouched
     assert container("h1").exec_run(["cat", "/var/lib/api/data"]).output == b"kept\n"
     last = history("h1")[-1]
-    assert (last["outcome"], last["image"], last["previous"]) == ("rolled_back", "deptest/api:2.0.0",
-                                                                   "deptest/api:1.1.0")
+    assert (last["outcome"], last["image"], last["previous"]) == (
+        "rolled_back", "deptest/api:2.0.0", "deptest/api:1.1.0")
     assert "api" in last["reason"] and "unhealthy" in last["reason"]
     assert json.loads(Path("/var/lib/tersane/deptest1/deploy/api.json").read_text())["image"] == "deptest/api:1.1.0"
