@@ -84,16 +84,14 @@ def _runs(values: Sequence[int]) -> List[Tuple[int, int]]:
 
 
 def _component(values: Optional[FrozenSet[int]], high: int, width: int) -> str:
-    """One OnCalendar component: ``*``, ``start/step`` for a progression that runs to
-    the field's end, else a comma list with ``A..B`` for runs of three or more."""
+    """One OnCalendar component: ``*``, else a comma list with ``A..B`` for runs of
+    three or more. Never systemd's ``start/step`` repetition: systemd 252 (Debian 12)
+    skips values with it where the next elapse falls in the next day (``*:00/21``
+    from 23:50 gives 00:21, not 00:00)."""
+    del high  # every value is listed, so the field's end does not matter
     if values is None:
         return "*"
     ordered = sorted(values)
-    if len(ordered) >= 3:
-        step = ordered[1] - ordered[0]
-        if (step > 1 and ordered[-1] + step > high
-                and all(b - a == step for a, b in zip(ordered, ordered[1:]))):
-            return "%0*d/%d" % (width, ordered[0], step)
     parts = []
     for first, last in _runs(ordered):
         if last - first >= 2:

@@ -29,10 +29,10 @@ def test_daily_and_weekly_defaults():
 
 
 def test_steps_ranges_lists_and_names():
-    assert oncalendar({"minute": "*/5"}) == ["*-*-* *:00/5:00"]
+    assert oncalendar({"minute": "*/15"}) == ["*-*-* *:00,15,30,45:00"]
     assert oncalendar({"minute": "0", "hour": "9-17", "weekday": "mon-fri"}) == ["Mon..Fri *-*-* 09..17:00:00"]
     assert oncalendar({"minute": "0-10/3", "hour": "*/6", "month": "jan,jul"}) == [
-        "*-01,07-* 00/6:00,03,06,09:00"]
+        "*-01,07-* 00,06,12,18:00,03,06,09:00"]
     assert oncalendar({"minute": "0", "hour": "0", "weekday": "7"}) == ["Sun *-*-* 00:00:00"]
     # systemd's week starts on Monday
     assert oncalendar({"minute": "0", "hour": "0", "weekday": "0-2,5"}) == ["Mon,Tue,Fri,Sun *-*-* 00:00:00"]
@@ -43,7 +43,13 @@ def test_day_and_weekday_both_restricted_is_either():
     assert oncalendar({"minute": "0", "hour": "0", "day": "1,15", "weekday": "5"}) == [
         "Fri *-*-* 00:00:00", "*-*-01,15 00:00:00"]
     # cron: a field starting with * does not make it "either"
-    assert oncalendar({"minute": "0", "hour": "0", "day": "*/2", "weekday": "5"}) == ["Fri *-*-01/2 00:00:00"]
+    assert oncalendar({"minute": "0", "hour": "0", "day": "*/10", "weekday": "5"}) == ["Fri *-*-01,11,21,31 00:00:00"]
+
+
+def test_a_step_is_listed_not_repeated():
+    """systemd 252's repetition (00/21) skips 00:00 when the next elapse is in the next
+    day; the listed values do not."""
+    assert oncalendar({"minute": "*/21"}) == ["*-*-* *:00,21,42:00"]
 
 
 def test_a_field_covering_every_value_is_a_star():
@@ -130,6 +136,7 @@ EXAMPLES = [
     {"minute": "30", "hour": "4", "weekday": "0"},
     {"minute": "45"},
     {"minute": "*/7", "hour": "1-3"},
+    {"minute": "*/21"},  # from 23:42, the next elapse is 00:00 of the next day
     {"minute": "0", "hour": "0", "day": "1,15", "weekday": "fri"},
     {"minute": "0", "hour": "12", "day": "*/10", "weekday": "2"},
     {"minute": "5", "hour": "6", "day": "29-31", "month": "2-3"},
