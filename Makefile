@@ -32,7 +32,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(BIN):$(PATH)
 
-.PHONY: up down logs status deploy role-docs test unit integration lint ansible-lint sanity secrets molecule bench deps docker-engine clean
+.PHONY: up down logs status deploy rotate role-docs test unit integration lint ansible-lint sanity secrets molecule bench deps docker-engine clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ down: deps
 
 status: deps
 	ansible-playbook -i $(INVENTORY) playbooks/status.yml $(ARGS)
+
+# make rotate SECRET=postgres (a name of platform_secrets)
+rotate: deps
+	@[ -n "$(SECRET)" ] || { echo 'make rotate: set SECRET=<a name of platform_secrets>' >&2; exit 2; }
+	ansible-playbook -i $(INVENTORY) playbooks/rotate_secrets.yml -e rotate_secret=$(SECRET) $(ARGS)
 
 # make deploy VERSIONS="orders=1.5.0 billing=2.1.0" [STRATEGY=canary]
 deploy: deps

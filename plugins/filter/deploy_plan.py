@@ -15,6 +15,8 @@ description:
     and the services redeployed at their catalog version (C(deploy_services), for a change of configuration).
   - Every problem is reported at once, each naming its variable (an unknown service, a version that is neither a
     semantic version nor a digest, build metadata C(+...) that an image tag cannot hold).
+  - It returns no catalog entry, since entries carry secrets and Ansible shows facts; the
+    P(tersane.platform.catalog_with_images#filter) filter makes the catalog to deploy where it is used.
   - O(versions) may also be text, C(orders=1.5.0 billing=2.1.0), as an AWX survey gives it.
 author:
   - tersane.platform contributors (@tersane)
@@ -69,10 +71,6 @@ _value:
       description: What the deployed services depend on (C(depends_on) names), in order.
       type: list
       elements: str
-    catalog:
-      description: The catalog with the deployed images in it.
-      type: list
-      elements: dict
 """
 
 from ansible.errors import AnsibleFilterError

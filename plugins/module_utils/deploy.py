@@ -110,9 +110,10 @@ def deploy_plan(catalog: Sequence[Mapping[str, Any]], versions: Any,
     (``deploy_versions``, see parse_versions); ``services`` names services redeployed with their
     catalog version, for a change of configuration (``deploy_services``).
     Returns ``services`` (the names, in catalog order), ``images`` (name: the
-    image deployed), ``versions`` (name: its tag or digest), ``groups`` (name: the inventory group that runs it), ``uses``
-    (what the deployed services depend on) and ``catalog`` (``catalog`` with those
-    images in it).
+    image deployed), ``versions`` (name: its tag or digest), ``groups`` (name: the
+    inventory group that runs it) and ``uses`` (what the deployed services depend
+    on). Never the entries themselves: they carry secrets, and Ansible shows facts
+    (catalog_with_images makes the catalog to deploy where it is used).
     """
     versions = parse_versions(versions)
     names = [entry.get("name") for entry in catalog if isinstance(entry, Mapping)]
@@ -134,20 +135,30 @@ def deploy_plan(catalog: Sequence[Mapping[str, Any]], versions: Any,
         problems.append("nothing to deploy: set deploy_versions (service: version) or deploy_services")
     if problems:
         raise DeployError("; ".join(problems))
-    deployed = copy.deepcopy([dict(entry) for entry in catalog])
+    deployed = with_images(catalog, {name: image_with(str(entry["image"]), versions[name])
+                                     for entry in catalog for name in [entry["name"]] if name in versions})
     images: Dict[str, str] = {}
     groups: Dict[str, str] = {}
     uses: List[str] = []
     for entry in deployed:
-        if entry["name"] in versions:
-            entry["image"] = image_with(str(entry["image"]), versions[entry["name"]])
         if entry["name"] in wanted:
             images[entry["name"]] = entry["image"]
             groups[entry["name"]] = str(entry.get("group", default_group))
             uses.extend(name for name in _dependency_names(entry) if name not in uses)
     return {"services": [entry["name"] for entry in deployed if entry["name"] in wanted],
             "images": images, "versions": {name: image_version(image) for name, image in images.items()},
-            "groups": groups, "uses": uses, "catalog": deployed}
+            "groups": groups, "uses": uses}
+
+
+def with_images(catalog: Sequence[Mapping[str, Any]], images: Mapping[str, str]) -> List[Dict[str, Any]]:
+    """``catalog`` (copied) with the images of ``images`` (service name: image) in it."""
+    result = []
+    for entry in catalog:
+        entry = copy.deepcopy(dict(entry))
+        if entry.get("name") in images:
+            entry["image"] = images[entry["name"]]
+        result.append(entry)
+    return result
 
 
 def recorded_entry(entry: Mapping[str, Any]) -> Dict[str, Any]:

@@ -12,6 +12,8 @@ them on the controller, so bad input fails before any change.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
@@ -247,6 +249,12 @@ def _string_list(value: Any, what: str) -> List[str]:
     return [str(item) for item in value]
 
 
+def secrets_digest(container_name: str, secrets: Mapping[str, str]) -> str:
+    """SHA-256 of the container's name and its secrets (JSON, in declared order), as
+    the org.tersane.secrets-hash label holds it."""
+    return hashlib.sha256((container_name + json.dumps(dict(secrets))).encode("utf-8")).hexdigest()
+
+
 def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[str, Any]) -> Dict[str, Any]:
     """Check one catalog entry and return it with every field filled in.
 
@@ -311,7 +319,13 @@ def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[s
         "env": _string_map(raw.get("env"), "env"),
         "env_files": _string_list(raw.get("env_files"), "env_files"),
         "env_schema": _mapping(raw.get("env_schema"), "env_schema"),
-        "secrets": secrets,
+        # The names of the secrets, never their values: the plan is a fact Ansible shows
+        # (set_fact, loop items at -vvv). The services role reads the values from
+        # the catalog itself where it writes them, in tasks that do not show them.
+        "secrets": list(secrets),
+        # Changes when a value changes (the container is recreated with it); salted
+        # with the container's name.
+        "secrets_digest": secrets_digest("%s_%s" % (platform, name), secrets),
         "secret_keys": sorted(set(_string_list(raw.get("secret_keys"), "secret_keys")) | set(secrets)),
         "secrets_mode": secrets_mode,
         "ports": [parse_port(port, bind) for port in raw.get("ports") or []],

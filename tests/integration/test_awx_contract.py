@@ -18,7 +18,8 @@ PROJECT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = {"tersane converge": "playbooks/site.yml", "tersane deploy": "playbooks/deploy.yml",
              "tersane backup": "playbooks/backup.yml",
              "tersane restore drill": "playbooks/verify_backup.yml", "tersane status": "playbooks/status.yml",
-             "tersane restore": "playbooks/restore.yml", "tersane teardown": "playbooks/teardown.yml"}
+             "tersane restore": "playbooks/restore.yml", "tersane teardown": "playbooks/teardown.yml",
+             "tersane rotate secret": "playbooks/rotate_secrets.yml"}  # pragma: allowlist secret
 
 
 @pytest.fixture
@@ -69,6 +70,8 @@ def test_awx_gets_every_object_and_a_second_run_changes_nothing(awx):
     teardown = awx.surveys[templates["tersane teardown"]["id"]]["spec"][0]
     assert (teardown["variable"], teardown["default"]) == ("purge", "no")
     assert templates["tersane status"]["survey_enabled"] is False
+    rotate = awx.surveys[templates["tersane rotate secret"]["id"]]["spec"]
+    assert [(q["variable"], q["required"]) for q in rotate] == [("rotate_secret", True)]
     assert templates["tersane converge"]["ask_limit_on_launch"] is True
     deploy = awx.surveys[templates["tersane deploy"]["id"]]["spec"]
     assert [(q["variable"], q["default"]) for q in deploy] == [

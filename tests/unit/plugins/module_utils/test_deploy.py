@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.tersane.platform.plugins.module_utils.deploy import (
-    DeployError, deploy_plan, image_repository, parse_versions, image_version, image_with, next_opening,
+    DeployError, deploy_plan, image_repository, parse_versions, with_images, image_version, image_with, next_opening,
     parse_windows, recorded_entry, rollback_catalog, version_kind, window_verdict)
 
 DIGEST = "sha256:" + "ab12" * 16
@@ -79,8 +79,10 @@ def test_a_plan_puts_the_new_images_in_the_catalog_and_leaves_the_input_alone():
     assert plan["services"] == ["orders", "billing", "web"]
     assert plan["images"] == {"orders": "registry.example.com:5000/shop/orders:1.5.0", "billing": "billing:v2.0.0",
                               "web": "nginx"}
-    assert [entry["image"] for entry in plan["catalog"]] == list(plan["images"].values())
-    assert plan["catalog"][0]["env"] == {"LOG_LEVEL": "info"}
+    assert "catalog" not in plan  # the entries carry secrets; a plan is shown as a fact
+    catalog = with_images(CATALOG, plan["images"])
+    assert [entry["image"] for entry in catalog] == list(plan["images"].values())
+    assert catalog[0]["env"] == {"LOG_LEVEL": "info"}
     assert plan["versions"] == {"orders": "1.5.0", "billing": "v2.0.0", "web": "latest"}
     assert plan["groups"] == {"orders": "apps", "billing": "payments", "web": "apps"}
     assert plan["uses"] == ["postgres", "billing", "redis"]
@@ -104,7 +106,7 @@ def test_an_empty_request_is_refused():
 def test_a_rollback_puts_back_the_recorded_entry_and_image():
     records = {"orders": {"image": "registry.example.com:5000/shop/orders:1.4.1",
                           "entry": {"name": "orders", "image": "ignored", "env": {"LOG_LEVEL": "debug"}}}}
-    restored = rollback_catalog(deploy_plan(CATALOG, {"orders": "1.5.0"})["catalog"], records)
+    restored = rollback_catalog(with_images(CATALOG, deploy_plan(CATALOG, {"orders": "1.5.0"})["images"]), records)
     assert restored[0] == {"name": "orders", "image": "registry.example.com:5000/shop/orders:1.4.1",
                            "env": {"LOG_LEVEL": "debug"}}
     assert restored[1:] == list(CATALOG[1:])

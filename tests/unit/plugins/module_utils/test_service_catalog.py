@@ -1,5 +1,8 @@
 """Unit tests of the service catalog: validation, profiles and waves."""
 
+import hashlib
+import json
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -138,12 +141,21 @@ def test_bad_healthchecks_are_refused(check):
         sc.parse_healthcheck(check)
 
 
+def test_the_secrets_digest_follows_each_value_and_is_the_labels():
+    def digest(**secrets):
+        return sc.plan([svc("api", secrets=secrets)], platform="demo")["services"]["api"]["secrets_digest"]
+    assert digest(A="1", B="2") != digest(A="1", B="3") != digest(A="1")
+    # What the services role's label held before: sha256 of the name and Ansible's to_json.
+    assert digest(A="1") == hashlib.sha256(b'demo_api{"A": "1"}').hexdigest()
+
+
 def test_normalised_entry_is_hardened_by_default():
-    service = sc.plan([svc("api", ports=["8080"], secrets={"DB_PASSWORD": "x"}, env={"DEBUG": True})],
+    service = sc.plan([svc("api", ports=["8080"], secrets={"DB_PASSWORD": "kept-out-of-the-plan"}, env={"DEBUG": True})],
                       platform="demo")["services"]["api"]
     assert service["container_name"] == "demo_api"
     assert service["user"] == "10001:10001" and service["read_only"] is True and service["tmpfs"] == ["/tmp"]
     assert service["secret_keys"] == ["DB_PASSWORD"] and service["secrets_mode"] == "file"
+    assert service["secrets"] == ["DB_PASSWORD"] and "kept-out-of-the-plan" not in json.dumps(service)
     assert service["env"] == {"DEBUG": "true"}
     assert service["group"] == "apps"
 
