@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tersane.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Where the data services run, as the application services of one host reach them.
+
+The inventory places PostgreSQL and Redis on the ``data`` group and RabbitMQ on
+``messaging``. A service on the same host reaches a data service by its network
+alias (``postgres``) on its container port. A service on another host reaches it
+on the data host's address and published port: its container is given a hosts
+entry that resolves the same alias to that address, so one catalog serves one
+host or many. Nothing here reads Ansible's objects; the role passes plain dicts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Dict, List, Mapping, Sequence
+
+# Each data service, by the name of its role and network alias, and the port inside its container.
+DATA_SERVICES: Dict[str, int] = {"postgres": 5432, "redis": 6379, "rabbitmq": 5672}
+
+
+class PlacementError(ValueError):
+    """The inventory places a data service where a dependent cannot reach it."""
+
+
+def _unreachable_from_elsewhere(address: str) -> bool:
+    """True for an address only the host itself reaches (loopback), or none at all."""
+    if not address:
+        return True
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False  # a host name: resolved by the dependent
+
+
+def _wildcard(address: str) -> bool:
+    return address in ("0.0.0.0", "::")
+
+
+def service_endpoints(placed: Mapping[str, Mapping[str, Any]], here: str,
+                      used: Sequence[str] = ()) -> Dict[str, Dict[str, Any]]:
+    """How the services of host ``here`` reach each data service.
+
+    ``placed`` maps a data service to where it runs: ``host`` (inventory name),
+    ``bind_address`` and ``port`` (its role's published address and port) and
+    ``address`` (the host's own address, for a wildcard bind). ``used`` names the
+    data services this host's services depend on: one of them that runs on
+    another host but listens on loopback only is an error naming the variable.
+
+    Returns ``{name: {host, port, address, remote, runs_on}}``: ``host`` is always
+    the alias, ``address`` the IP or name the alias resolves to when remote.
+    """
+    problems: List[str] = []
+    endpoints: Dict[str, Dict[str, Any]] = {}
+    for name in sorted(placed):
+        where = placed[name]
+        if name not in DATA_SERVICES:
+            raise PlacementError("unknown data service %r (known: %s)" % (name, ", ".join(DATA_SERVICES)))
+        host = str(where.get("host") or "")
+        if not host:
+            continue
+        if host == here:
+            endpoints[name] = {"host": name, "port": DATA_SERVICES[name], "address": "",
+                               "remote": False, "runs_on": host}
+            continue
+        bind = str(where.get("bind_address") or "127.0.0.1")
+        address = str(where.get("address") or "") if _wildcard(bind) else bind
+        if _unreachable_from_elsewhere(address):
+            if name in used:
+                problems.append(
+                    "%s runs on %s and listens on %s only, but services of %s depend on it: set "
+                    "%s_bind_address for %s to an address %s reaches (its private address)"
+                    % (name, host, address or bind, here, name, host, here))
+            continue
+        try:
+            port = int(where.get("port") or DATA_SERVICES[name])
+        except (TypeError, ValueError) as exc:
+            raise PlacementError("%s_port of %s is not a port: %r" % (name, host, where.get("port"))) from exc
+        endpoints[name] = {"host": name, "port": port, "address": address, "remote": True, "runs_on": host}
+    if problems:
+        raise PlacementError("; ".join(problems))
+    return endpoints
+
