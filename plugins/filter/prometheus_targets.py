@@ -34,6 +34,19 @@ options:
     description: Platform name, a label of every target.
     type: str
     default: tersane
+  current:
+    description:
+      - The target files as they are (C(scrape) and C(probes) lists of groups).
+      - The groups of hosts in O(unheard) are kept from them.
+    type: dict
+    default: {}
+  unheard:
+    description:
+      - Hosts of the platform that made no offer this run (failed, unreachable, or outside C(--limit)).
+      - They keep their current targets, so Prometheus goes on scraping them and their alerts can fire.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -64,15 +77,20 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.tersane.platform.plugins.module_utils import monitoring_targets
 
 
-def prometheus_targets(offers, prometheus_host, network, platform="tersane"):
+def prometheus_targets(offers, prometheus_host, network, platform="tersane", current=None, unheard=()):
     if not isinstance(offers, dict):
         raise AnsibleFilterError("prometheus_targets: expected host -> offer, got %s" % type(offers).__name__)
     endpoints = {host: (offer or {}).get("endpoints", []) for host, offer in offers.items()}
     probes = {host: (offer or {}).get("probes", []) for host, offer in offers.items()}
     try:
+        current = current or {}
         return {
-            "scrape": monitoring_targets.scrape_groups(endpoints, prometheus_host, network, platform),
-            "probes": monitoring_targets.probe_groups(probes, prometheus_host, network, platform),
+            "scrape": monitoring_targets.keep_unheard(
+                monitoring_targets.scrape_groups(endpoints, prometheus_host, network, platform),
+                current.get("scrape", []), list(unheard or ())),
+            "probes": monitoring_targets.keep_unheard(
+                monitoring_targets.probe_groups(probes, prometheus_host, network, platform),
+                current.get("probes", []), list(unheard or ())),
         }
     except monitoring_targets.TargetError as error:
         raise AnsibleFilterError("prometheus_targets: %s" % error)

@@ -148,6 +148,21 @@ def probe_groups(probes_by_host: Mapping[str, Sequence[Mapping[str, Any]]], prom
                                              group["labels"]["module"]))
 
 
+def keep_unheard(groups: Sequence[Mapping[str, Any]], current: Sequence[Mapping[str, Any]],
+                 unheard: Sequence[str]) -> List[Dict[str, Any]]:
+    """``groups`` plus the groups of ``current`` (the targets file as it is) whose host
+    made no offer this run (failed, unreachable, or outside ``--limit``): a host a run
+    did not hear from keeps its targets, so Prometheus goes on scraping it and its
+    alerts can fire, instead of losing sight of it."""
+    kept = [dict(group) for group in current or []
+            if isinstance(group, Mapping) and (group.get("labels") or {}).get("host") in set(unheard)]
+    if not kept:
+        return [dict(group) for group in groups]
+    order = ("job", "service", "host", "module")
+    return sorted([dict(group) for group in groups] + kept,
+                  key=lambda group: tuple(str(group["labels"].get(key, "")) for key in order))
+
+
 def catalog_endpoints(services: Sequence[Mapping[str, Any]], groups_of_host: Sequence[str],
                       network: str, host_address: str = "") -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
     """Endpoints and probes of the catalog services a host runs (its groups).

@@ -84,4 +84,3 @@ def service_endpoints(placed: Mapping[str, Mapping[str, Any]], here: str,
     if problems:
         raise PlacementError("; ".join(problems))
     return endpoints
-

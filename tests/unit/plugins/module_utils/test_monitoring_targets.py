@@ -135,3 +135,16 @@ def test_exporter_endpoints_name_jobs_containers_and_services():
     published = exporter_endpoints(exporters[:1], "p_", "net", "10.0.0.7")
     assert published[0]["address"] == "10.0.0.7:19100"
     assert exporter_endpoints(exporters[:1], "p_", "net", "127.0.0.1")[0]["address"] is None
+
+
+def test_a_host_that_made_no_offer_keeps_its_current_targets():
+    from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import keep_unheard
+    fresh = [{"targets": ["db:9100"], "labels": {"job": "node", "host": "db"}}]
+    current = [{"targets": ["10.0.0.3:9100"], "labels": {"job": "node", "host": "app"}},
+               {"targets": ["old:9100"], "labels": {"job": "node", "host": "db"}},
+               {"targets": ["10.0.0.3:8080"], "labels": {"job": "orders", "service": "orders", "host": "app"}}]
+    merged = keep_unheard(fresh, current, ["app"])
+    assert [group["targets"] for group in merged] == [["10.0.0.3:9100"], ["db:9100"], ["10.0.0.3:8080"]]
+    # a host heard from is described by its offer alone; nothing unheard: the groups as given
+    assert keep_unheard(fresh, current, []) == fresh
+    assert keep_unheard(fresh, [{"labels": None}, "junk"], ["app"]) == fresh
