@@ -111,6 +111,7 @@ bench: deps
 	bench/alert_latency
 	bench/backup
 	bench/deploy
+	bench/multihost
 
 clean:
 	rm -rf $(VENV) .collections tests/output
