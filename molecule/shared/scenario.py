@@ -4,6 +4,7 @@ run the collection's playbooks against its inventory."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import docker
@@ -57,3 +58,15 @@ def session_fixtures(scenario):
         return run
 
     return platform_vars, engine, playbook, run
+
+
+def wait_until(predicate, timeout, what):
+    """The first true value of ``predicate()``, polled every second for ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, what, value))

@@ -28,12 +28,22 @@ CONDITIONS = ("healthy", "started")
 SECRETS_MODES = ("file", "env")
 LOG_FORMATS = ("json", "logfmt", "text")
 RESTART_POLICIES = ("no", "on-failure", "always", "unless-stopped")
+ORCHESTRATORS = ("container", "swarm")
+FAILURE_ACTIONS = ("rollback", "pause", "continue")
+UPDATE_ORDERS = ("start-first", "stop-first")
+# A Swarm service's rolling update when the entry says nothing: one task at a time,
+# the next one started before the old one stops, each watched for 10s, and a
+# failure rolls the whole service back to its previous version.
+UPDATE_DEFAULTS: Dict[str, Any] = {
+    "parallelism": 1, "delay": "5s", "failure_action": "rollback", "monitor": "10s",
+    "order": "start-first", "max_failure_ratio": 0.0,
+}
 
 KNOWN_KEYS = frozenset((
     "name", "image", "command", "entrypoint", "working_dir", "user", "env", "env_files", "secrets",
     "secret_keys", "secrets_mode", "ports", "volumes", "depends_on", "healthcheck", "health_timeout",
     "metrics", "probe", "log_format", "resources", "group", "read_only", "tmpfs", "cap_add", "labels",
-    "restart_policy", "stop_timeout", "description", "env_schema",
+    "restart_policy", "stop_timeout", "description", "env_schema", "orchestrator", "replicas", "update",
 ))
 
 
@@ -164,12 +174,12 @@ def parse_depends_on(value: Any) -> List[Dict[str, str]]:
     return result
 
 
-def _duration(value: Any, key: str) -> str:
+def _duration(value: Any, key: str, section: str = "healthcheck") -> str:
     text = str(value)
     if text.isdigit():
         text += "s"
     if not DURATION_RE.match(text):
-        raise ValueError("healthcheck.%s must be a duration such as 2s or 500ms, got %r" % (key, value))
+        raise ValueError("%s.%s must be a duration such as 2s or 500ms, got %r" % (section, key, value))
     return text
 
 
@@ -197,6 +207,47 @@ def parse_healthcheck(value: Any) -> Optional[Dict[str, Any]]:
         raise ValueError("healthcheck.retries must be a positive integer")
     result["retries"] = retries
     return result
+
+
+def parse_update(value: Any) -> Dict[str, Any]:
+    """A Swarm service's rolling update settings, every field filled in."""
+    if value is None:
+        value = {}
+    if not isinstance(value, Mapping):
+        raise ValueError("update must be a mapping (parallelism, delay, failure_action, monitor, order, "
+                         "max_failure_ratio)")
+    unknown = set(value) - set(UPDATE_DEFAULTS)
+    if unknown:
+        raise ValueError("update: unknown keys %s (known: %s)"
+                         % (", ".join(sorted(unknown)), ", ".join(sorted(UPDATE_DEFAULTS))))
+    result = dict(UPDATE_DEFAULTS, **value)
+    parallelism = result["parallelism"]
+    if not isinstance(parallelism, int) or isinstance(parallelism, bool) or parallelism < 0:
+        raise ValueError("update.parallelism must be 0 (all at once) or a positive integer")
+    for key in ("delay", "monitor"):
+        result[key] = _duration(result[key], key, "update")
+    if result["failure_action"] not in FAILURE_ACTIONS:
+        raise ValueError("update.failure_action must be one of %s" % ", ".join(FAILURE_ACTIONS))
+    if result["order"] not in UPDATE_ORDERS:
+        raise ValueError("update.order must be one of %s" % ", ".join(UPDATE_ORDERS))
+    ratio = result["max_failure_ratio"]
+    if not isinstance(ratio, (int, float)) or isinstance(ratio, bool) or not 0 <= ratio <= 1:
+        raise ValueError("update.max_failure_ratio must be a number from 0 to 1")
+    result["max_failure_ratio"] = float(ratio)
+    return result
+
+
+def parse_replicas(raw: Mapping[str, Any], orchestrator: str) -> int:
+    """How many tasks a service runs: more than one needs Swarm."""
+    replicas = raw.get("replicas", 1)
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+        raise ValueError("replicas must be a non-negative integer, got %r" % (replicas,))
+    if replicas != 1 and orchestrator != "swarm":
+        raise ValueError("replicas: %d needs orchestrator: swarm (set it on the entry or set "
+                         "platform_orchestrator: swarm)" % replicas)
+    if "update" in raw and orchestrator != "swarm":
+        raise ValueError("update is a Swarm rolling update: it needs orchestrator: swarm")
+    return replicas
 
 
 def parse_probe(value: Any) -> Optional[Dict[str, Any]]:
@@ -305,6 +356,10 @@ def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[s
         raise ValueError("health_timeout must be a positive number of seconds")
     bind = str(defaults.get("bind_address", "127.0.0.1"))
     user = str(raw.get("user", defaults.get("user", "10001:10001")))
+    orchestrator = raw.get("orchestrator", defaults.get("orchestrator", "container"))
+    if orchestrator not in ORCHESTRATORS:
+        raise ValueError("orchestrator must be container or swarm, got %r" % (orchestrator,))
+    replicas = parse_replicas(raw, orchestrator)
     return {
         "name": name,
         "description": str(raw.get("description", "")),
@@ -345,6 +400,11 @@ def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[s
         "labels": _string_map(raw.get("labels"), "labels"),
         "restart_policy": restart_policy,
         "stop_timeout": int(raw.get("stop_timeout", 10)),
+        # container: one container on every host of the group; swarm: a Swarm service
+        # of `replicas` tasks on the swarm's nodes that are in the group.
+        "orchestrator": orchestrator,
+        "replicas": replicas,
+        "update": parse_update(raw.get("update")) if orchestrator == "swarm" else None,
     }
 
 

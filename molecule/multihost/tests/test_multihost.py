@@ -3,9 +3,9 @@
 
 import json
 import re
-import time
 
 import pytest
+from scenario import wait_until
 
 PLATFORM = "mhtest"
 
@@ -18,17 +18,6 @@ connection.sendall(struct.pack("!I", len(body) + 4) + body)
 kind, length, method = struct.unpack("!cII", connection.recv(9))
 print(kind.decode(), method)
 """
-
-
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, what, value))
 
 
 def test_the_data_node_publishes_postgres_and_redis_on_its_own_address_only(nodes):

@@ -246,3 +246,44 @@ def test_probe_defaults_to_http_health():
 def test_bad_probes_are_refused(probe, message):
     problems = problems_of([svc("api", probe=probe)])
     assert any(message in text for _line, text in problems), problems
+
+
+# --- Swarm entries -------------------------------------------------------------------
+
+def test_an_entry_runs_as_one_container_unless_it_asks_for_swarm():
+    service = sc.plan([svc("api")])["services"]["api"]
+    assert (service["orchestrator"], service["replicas"], service["update"]) == ("container", 1, None)
+
+
+def test_a_swarm_entry_gets_a_rolling_update_that_rolls_back_by_default():
+    service = sc.plan([svc("api", orchestrator="swarm", replicas=3)])["services"]["api"]
+    assert service["replicas"] == 3
+    assert service["update"] == {"parallelism": 1, "delay": "5s", "failure_action": "rollback", "monitor": "10s",
+                                 "order": "start-first", "max_failure_ratio": 0.0}
+
+
+def test_the_platform_default_makes_every_entry_a_swarm_service():
+    service = sc.plan([svc("api", replicas=2, update={"monitor": 30, "parallelism": 0})],
+                      defaults={"orchestrator": "swarm"})["services"]["api"]
+    assert service["orchestrator"] == "swarm"
+    assert (service["update"]["monitor"], service["update"]["parallelism"]) == ("30s", 0)
+
+
+@pytest.mark.parametrize("extra, expected", [
+    ({"replicas": 2}, "replicas: 2 needs orchestrator: swarm"),
+    ({"update": {"delay": "1s"}}, "update is a Swarm rolling update"),
+    ({"orchestrator": "kubernetes"}, "orchestrator must be container or swarm"),
+    ({"orchestrator": "swarm", "replicas": -1}, "replicas must be a non-negative integer"),
+    ({"orchestrator": "swarm", "replicas": True}, "replicas must be a non-negative integer"),
+    ({"orchestrator": "swarm", "update": {"failure_action": "ignore"}}, "update.failure_action must be one of"),
+    ({"orchestrator": "swarm", "update": {"order": "random"}}, "update.order must be one of"),
+    ({"orchestrator": "swarm", "update": {"monitor": "soon"}}, "update.monitor must be a duration"),
+    ({"orchestrator": "swarm", "update": {"parallelism": -1}}, "update.parallelism must be 0"),
+    ({"orchestrator": "swarm", "update": {"max_failure_ratio": 2}}, "max_failure_ratio must be a number from 0 to 1"),
+    ({"orchestrator": "swarm", "update": {"rollback": True}}, "update: unknown keys rollback"),
+    ({"orchestrator": "swarm", "update": "fast"}, "update must be a mapping"),
+])
+def test_bad_swarm_settings_are_refused_naming_the_entry(extra, expected):
+    [(index, message)] = problems_of([svc("web"), svc("api", **extra)])
+    assert index == 1
+    assert "platform_services[1]" in message and expected in message
