@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ansible_collections.tersane.platform.plugins.module_utils.addresses import published_endpoint
+
 JOB_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_:-]*$")
 PROBE_MODULES = ("http_2xx", "tcp_connect", "tls_expiry")
 
@@ -203,13 +205,7 @@ def published_address(service: Mapping[str, Any], container_port: int, host_addr
 
 def routable(address: str, port: int, host_address: str = "") -> Optional[str]:
     """``address:port`` as other hosts reach it, or None for loopback."""
-    if address.startswith("127.") or address in ("localhost", "::1"):
-        return None
-    if address in ("0.0.0.0", "::", ""):
-        if not host_address or host_address.startswith("127.") or host_address == "localhost":
-            return None
-        address = host_address
-    return "%s:%d" % (address, port)
+    return published_endpoint(address, port, host_address)
 
 
 # The job of each exporter, and the service its metrics describe (if one).

@@ -14,8 +14,9 @@ host or many. Nothing here reads Ansible's objects; the role passes plain dicts.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any, Dict, List, Mapping, Sequence
+
+from ansible_collections.tersane.platform.plugins.module_utils.addresses import WILDCARDS, published_address
 
 # Each data service, by the name of its role and network alias, and the port inside its container.
 DATA_SERVICES: Dict[str, int] = {"postgres": 5432, "redis": 6379, "rabbitmq": 5672}
@@ -23,22 +24,6 @@ DATA_SERVICES: Dict[str, int] = {"postgres": 5432, "redis": 6379, "rabbitmq": 56
 
 class PlacementError(ValueError):
     """The inventory places a data service where a dependent cannot reach it."""
-
-
-def _unreachable_from_elsewhere(address: str) -> bool:
-    """True for an address only the host itself reaches (loopback), or none at all."""
-    if not address:
-        return True
-    if address == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False  # a host name: resolved by the dependent
-
-
-def _wildcard(address: str) -> bool:
-    return address in ("0.0.0.0", "::")
 
 
 def service_endpoints(placed: Mapping[str, Mapping[str, Any]], here: str,
@@ -68,13 +53,14 @@ def service_endpoints(placed: Mapping[str, Mapping[str, Any]], here: str,
                                "remote": False, "runs_on": host}
             continue
         bind = str(where.get("bind_address") or "127.0.0.1")
-        address = str(where.get("address") or "") if _wildcard(bind) else bind
-        if _unreachable_from_elsewhere(address):
+        address = published_address(bind, str(where.get("address") or ""))
+        if address is None:
             if name in used:
                 problems.append(
                     "%s runs on %s and listens on %s only, but services of %s depend on it: set "
                     "%s_bind_address for %s to an address %s reaches (its private address)"
-                    % (name, host, address or bind, here, name, host, here))
+                    % (name, host, (where.get("address") or bind) if bind in WILDCARDS else bind,
+                       here, name, host, here))
             continue
         try:
             port = int(where.get("port") or DATA_SERVICES[name])

@@ -201,6 +201,20 @@ def test_each_host_ships_to_the_monitoring_hosts_loki(rendered):
     assert 'url = "http://render_loki:3100/loki/api/v1/push"' in mon  # by container name on its own host
 
 
+def test_a_loki_on_every_address_is_reached_at_its_hosts_own_address(tmp_path):
+    result = render(tmp_path, "-e", "loki_bind_address=0.0.0.0")
+    assert result.returncode == 0, result.stdout[-3000:]
+    app = (tmp_path / "app" / "alloy" / "config.alloy").read_text()
+    assert 'url = "http://10.0.0.41:3100/loki/api/v1/push"' in app  # mon's ansible_host, not 0.0.0.0
+
+
+def test_a_loki_on_loopback_only_stops_the_other_hosts_shippers_naming_the_variable(tmp_path):
+    result = render(tmp_path, "-e", "loki_bind_address=127.0.0.1")
+    assert result.returncode != 0
+    assert "set loki_bind_address for mon" in result.stdout, result.stdout[-3000:]
+    assert not (tmp_path / "app" / "alloy" / "config.alloy").exists()
+
+
 def test_alloy_normalises_levels_with_the_tested_reference(rendered):
     text = (rendered / "app" / "alloy" / "config.alloy").read_text()
     templates = re.findall(r"template = `([^`]*)`", text)

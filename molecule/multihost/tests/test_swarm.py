@@ -131,6 +131,7 @@ def test_killing_a_worker_moves_its_replica_and_a_client_sees_at_most_the_health
         nodes["monitoring"].run("start-stop-daemon", "--start", "--background", "--make-pidfile", "--pidfile",
                                 "/run/tersane-dockerd.pid", "--output", "/var/log/tersane-dockerd.log",
                                 "--exec", "/usr/sbin/dockerd")
+
     # the worker comes back into the swarm on its own
     def worker_ready():
         return "mh-monitoring Ready" in apps.run("docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}}").decode()
