@@ -175,7 +175,9 @@ def catalog_endpoints(services: Sequence[Mapping[str, Any]], groups_of_host: Seq
     endpoints: List[Dict[str, Any]] = []
     probes: List[Dict[str, Any]] = []
     for service in services:
-        if service.get("group") not in groups_of_host:
+        # a Swarm service's replicas move between nodes: Prometheus finds them
+        # through the swarm's network instead (swarm_monitoring)
+        if service.get("group") not in groups_of_host or service.get("orchestrator") == "swarm":
             continue
         metrics: Optional[Mapping[str, Any]] = service.get("metrics")
         if metrics:
@@ -191,6 +193,59 @@ def catalog_endpoints(services: Sequence[Mapping[str, Any]], groups_of_host: Seq
                 "path": probe.get("path", "/health"), "module": probe.get("module", "http_2xx"),
                 "network": network, "address": published_address(service, probe["port"], host_address)})
     return endpoints, probes
+
+
+SWARM_HOST_LABEL = "swarm"
+
+
+def swarm_monitoring(services: Sequence[Mapping[str, Any]], platform: str,
+                     refresh_interval: str = "15s") -> Dict[str, List[Dict[str, Any]]]:
+    """How Prometheus, attached to the swarm's overlay network, watches the Swarm services.
+
+    Metrics: one scrape job per Swarm service with a ``metrics`` entry, whose
+    targets are the service's replicas as Swarm's DNS lists them
+    (``tasks.<service>``, one A record per running task), so a replica that
+    moves to another node is followed without a change of configuration. The
+    job label is the service's name, as for a container service.
+    Probes: blackbox targets on the service's name, which Swarm's DNS resolves
+    to one of its running replicas (what a client of the service sees).
+    Every target is labelled ``host="swarm"``: no node of its own.
+    ``services`` names the Swarm services watched either way.
+    """
+    scrape_configs: List[Dict[str, Any]] = []
+    probes: List[Dict[str, Any]] = []
+    watched: List[str] = []
+    for service in sorted(services, key=lambda entry: str(entry.get("name"))):
+        if service.get("orchestrator") != "swarm":
+            continue
+        name = str(service["name"])
+        if not JOB_RE.match(name):
+            raise TargetError("Swarm service %r: its name is not a metric-label-safe job name" % (name,))
+        labels = {"job": name, "service": name, "host": SWARM_HOST_LABEL, "platform": platform}
+        metrics: Optional[Mapping[str, Any]] = service.get("metrics")
+        if metrics:
+            scrape_configs.append({
+                "job_name": "swarm_%s" % name,
+                "metrics_path": str(metrics.get("path", "/metrics")),
+                "dns_sd_configs": [{"names": ["tasks.%s" % service["container_name"]], "type": "A",
+                                    "port": _port(metrics.get("port"), "Swarm service %s: metrics.port" % name),
+                                    "refresh_interval": refresh_interval}],
+                "relabel_configs": [{"target_label": key, "replacement": value}
+                                    for key, value in sorted(labels.items())],
+            })
+        probe: Optional[Mapping[str, Any]] = service.get("probe")
+        if probe:
+            normalised = normalise_probe({
+                "service": name, "container": service["container_name"], "port": probe.get("port"),
+                "path": probe.get("path", "/health"), "module": probe.get("module", "http_2xx")}, SWARM_HOST_LABEL)
+            where = "%s:%d" % (normalised["container"], normalised["port"])
+            target = where if normalised["module"] == "tcp_connect" else "%s://%s%s" % (
+                normalised["scheme"], where, normalised["path"])
+            probes.append({"targets": [target], "labels": {
+                "service": name, "host": SWARM_HOST_LABEL, "platform": platform, "module": normalised["module"]}})
+        if metrics or probe:
+            watched.append(name)
+    return {"scrape_configs": scrape_configs, "probes": probes, "services": watched}
 
 
 def published_address(service: Mapping[str, Any], container_port: int, host_address: str = "") -> Optional[str]:

@@ -36,6 +36,18 @@ def health_by_service(engine, platform, timeout=60):
         time.sleep(0.5)
 
 
+def wait_until(predicate, timeout, what):
+    """The first truthy value of ``predicate()``, polled each second for ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, what, value))
+
+
 def converged(example):
     """Converge an example, yield a Docker client, then tear it down with its volumes."""
     result = playbook(example, "site.yml")

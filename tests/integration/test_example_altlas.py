@@ -9,7 +9,6 @@ volumes included."""
 import json
 import re
 import ssl
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import docker
 import pytest
 import yaml
 
-from example_platform import PROJECT, converged, fetch, health_by_service, playbook
+from example_platform import PROJECT, converged, fetch, health_by_service, playbook, wait_until
 
 EXAMPLE = "altlas"
 PLATFORM = "altlas"
@@ -80,17 +79,6 @@ def api(port, path, **query):
     if query:
         url += "?" + urllib.parse.urlencode(query)
     return json.loads(fetch(url)[1])
-
-
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, what, value))
 
 
 def test_every_container_is_healthy(platform):

@@ -78,3 +78,25 @@ def test_a_profile_names_what_it_adds():
     assert deployed == ["-", "postgres", "-", "redis", "-", "orders"]  # no rabbitmq: nothing needs it
     added = block.split("added_as_dependencies:", 1)[1].split("deployed:", 1)[0].split()
     assert added == ["postgres:", "-", "orders", "redis:", "-", "orders"]
+
+
+SWARM_INVENTORY = ("all:\n  children:\n    swarm_managers:\n      hosts:\n        app-1:\n"
+                   "    swarm_workers:\n      hosts:\n        app-2:\n%s")
+
+
+@pytest.mark.parametrize("monitoring_in_swarm", [False, True])
+def test_a_prometheus_watching_swarm_services_must_be_a_swarm_node(tmp_path, monitoring_in_swarm):
+    inventory = tmp_path / "swarm.yml"
+    inventory.write_text(SWARM_INVENTORY % ("        mon-1:\n" if monitoring_in_swarm else ""))
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text('{"platform_services": [{"name": "api", "image": "registry.example.com/api:1.0", '
+                       '"orchestrator": "swarm", "replicas": 2, "group": "apps", "metrics": {"port": 8080}}]}')
+    result = preflight("prod", "-i", str(inventory), "-e", "@%s" % catalog)
+    if monitoring_in_swarm:
+        assert result.returncode == 0, result.stdout[-3000:]
+        return
+    assert result.returncode != 0
+    assert ("Prometheus on mon-1 watches the Swarm services api (their metrics or probe entries) through the "
+            "swarm's network, so mon-1 must be a node of the swarm: add it to the inventory group swarm_workers"
+            in " ".join(result.stdout.split())), result.stdout[-3000:]
+    assert "TASK [Check PostgreSQL's WAL archiving settings" not in result.stdout

@@ -62,6 +62,44 @@ def test_its_secret_is_a_docker_secret_file_readable_by_its_user_only(nodes, pla
         nodes["data"].address
 
 
+TARGETS = """
+import json, urllib.request
+targets = json.load(urllib.request.urlopen("http://127.0.0.1:9090/api/v1/targets", timeout=5))
+print(json.dumps([[t["labels"].get("job"), t["labels"].get("service"), t["labels"].get("host"), t["health"],
+                   t["scrapeUrl"], t["labels"].get("instance")] for t in targets["data"]["activeTargets"]]))
+"""
+
+
+def replica_addresses(nodes):
+    """Each running replica's address on the swarm's network, from the nodes' engines."""
+    addresses = set()
+    for role in ("apps", "monitoring"):
+        node = nodes[role]
+        for container in node.run("docker", "ps", "-q", "--filter",
+                                  "label=com.docker.swarm.service.name=%s" % SERVICE).decode().split():
+            addresses.add(node.run("docker", "inspect", container, "--format",
+                                   "{{(index .NetworkSettings.Networks \"%s\").IPAddress}}" % NETWORK).decode().strip())
+    return addresses
+
+
+def test_prometheus_scrapes_each_replica_found_through_swarm_dns_and_probes_the_service(nodes):
+    def api_up():
+        targets = json.loads(nodes["monitoring"].python(TARGETS))
+        replicas = [target for target in targets if target[0] == "api"]
+        probes = [target for target in targets if target[0] == "probes" and target[1] == "api"]
+        if len(replicas) == 2 and probes and all(target[3] == "up" for target in replicas + probes):
+            return replicas, probes
+        return None
+
+    replicas, probes = wait_until(api_up, 90, "both replicas scraped and the service probed, all up")
+    # one target per replica, at the replica's own address on the swarm's network
+    assert {target[4] for target in replicas} == {"http://%s:8080/metrics" % address
+                                                  for address in replica_addresses(nodes)}
+    assert {(target[1], target[2]) for target in replicas} == {("api", "swarm")}
+    # the probe asks for the service by its name, which Swarm resolves to a running replica
+    assert probes[0][5] == "http://%s:8080/health" % SERVICE
+
+
 def test_a_failed_update_is_rolled_back_by_swarm_and_the_run_says_so(nodes, playbook, tmp_path):
     with open(SCENARIO / "inventory" / "group_vars" / "all" / "platform.yml") as handle:
         catalog = yaml.safe_load(handle)["platform_services"]

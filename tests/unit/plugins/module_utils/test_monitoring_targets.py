@@ -148,3 +148,44 @@ def test_a_host_that_made_no_offer_keeps_its_current_targets():
     # a host heard from is described by its offer alone; nothing unheard: the groups as given
     assert keep_unheard(fresh, current, []) == fresh
     assert keep_unheard(fresh, [{"labels": None}, "junk"], ["app"]) == fresh
+
+
+SWARM_API = {"name": "api", "container_name": "p_api", "group": "swarm", "orchestrator": "swarm", "replicas": 3,
+             "metrics": {"port": 8080, "path": "/metrics"},
+             "probe": {"port": 8080, "path": "/health", "module": "http_2xx"},
+             "ports": [{"address": "0.0.0.0", "host": 8080, "container": 8080, "protocol": "tcp"}]}
+
+
+def test_catalog_endpoints_leave_swarm_services_to_the_swarm_jobs():
+    """A node of the group does not offer a Swarm service: its replicas move."""
+    endpoints, probes = catalog_endpoints([SWARM_API], ["swarm", "apps"], "tersane", "10.0.0.5")
+    assert endpoints == [] and probes == []
+
+
+def test_swarm_monitoring_scrapes_every_replica_through_swarm_dns():
+    from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import swarm_monitoring
+    watched = swarm_monitoring(SERVICES + [SWARM_API], "p")
+    assert watched["scrape_configs"] == [{
+        "job_name": "swarm_api", "metrics_path": "/metrics",
+        "dns_sd_configs": [{"names": ["tasks.p_api"], "type": "A", "port": 8080, "refresh_interval": "15s"}],
+        "relabel_configs": [{"target_label": "host", "replacement": "swarm"},
+                            {"target_label": "job", "replacement": "api"},
+                            {"target_label": "platform", "replacement": "p"},
+                            {"target_label": "service", "replacement": "api"}]}]
+    assert watched["probes"] == [{"targets": ["http://p_api:8080/health"], "labels": {
+        "service": "api", "host": "swarm", "platform": "p", "module": "http_2xx"}}]
+    assert watched["services"] == ["api"]
+
+
+def test_swarm_monitoring_tcp_probe_and_no_metrics():
+    from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import swarm_monitoring
+    entry = dict(SWARM_API, metrics=None, probe={"port": 5000, "module": "tcp_connect"})
+    watched = swarm_monitoring([entry], "p", refresh_interval="5s")
+    assert watched["scrape_configs"] == []
+    assert watched["probes"][0]["targets"] == ["p_api:5000"]
+
+
+def test_swarm_monitoring_refuses_a_bad_metrics_port():
+    from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import swarm_monitoring
+    with pytest.raises(TargetError, match="Swarm service api: metrics.port"):
+        swarm_monitoring([dict(SWARM_API, metrics={"port": 0})], "p")
