@@ -134,6 +134,14 @@ def normalise_probe(raw: Mapping[str, Any], host: str) -> Dict[str, Any]:
     }
 
 
+def probe_group(probe: Mapping[str, Any], where: str, host: str, platform: str) -> Dict[str, Any]:
+    """The file_sd group of one normalised probe reached at ``where`` (host:port):
+    the target is ``where`` for a TCP probe, else the URL on it."""
+    target = where if probe["module"] == "tcp_connect" else "%s://%s%s" % (probe["scheme"], where, probe["path"])
+    return {"targets": [target], "labels": {
+        "service": probe["service"], "host": host, "platform": platform, "module": probe["module"]}}
+
+
 def probe_groups(probes_by_host: Mapping[str, Sequence[Mapping[str, Any]]], prometheus_host: str,
                  network: str, platform: str) -> List[Dict[str, Any]]:
     """file_sd groups for the blackbox job: the target is the probed URL or
@@ -142,10 +150,7 @@ def probe_groups(probes_by_host: Mapping[str, Sequence[Mapping[str, Any]]], prom
     for host in sorted(probes_by_host):
         for raw in probes_by_host[host] or []:
             probe = normalise_probe(raw, host)
-            where = reach(probe, prometheus_host, network)
-            target = where if probe["module"] == "tcp_connect" else "%s://%s%s" % (probe["scheme"], where, probe["path"])
-            groups.append({"targets": [target], "labels": {
-                "service": probe["service"], "host": host, "platform": platform, "module": probe["module"]}})
+            groups.append(probe_group(probe, reach(probe, prometheus_host, network), host, platform))
     return sorted(groups, key=lambda group: (group["labels"]["service"], group["labels"]["host"],
                                              group["labels"]["module"]))
 
@@ -238,11 +243,8 @@ def swarm_monitoring(services: Sequence[Mapping[str, Any]], platform: str,
             normalised = normalise_probe({
                 "service": name, "container": service["container_name"], "port": probe.get("port"),
                 "path": probe.get("path", "/health"), "module": probe.get("module", "http_2xx")}, SWARM_HOST_LABEL)
-            where = "%s:%d" % (normalised["container"], normalised["port"])
-            target = where if normalised["module"] == "tcp_connect" else "%s://%s%s" % (
-                normalised["scheme"], where, normalised["path"])
-            probes.append({"targets": [target], "labels": {
-                "service": name, "host": SWARM_HOST_LABEL, "platform": platform, "module": normalised["module"]}})
+            probes.append(probe_group(normalised, "%s:%d" % (normalised["container"], normalised["port"]),
+                                      SWARM_HOST_LABEL, platform))
         if metrics or probe:
             watched.append(name)
     return {"scrape_configs": scrape_configs, "probes": probes, "services": watched}

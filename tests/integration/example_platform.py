@@ -10,6 +10,9 @@ from pathlib import Path
 import docker
 
 PROJECT = Path(__file__).resolve().parents[2]
+# the polling helper the Molecule scenarios' tests use too
+sys.path.insert(0, str(PROJECT / "molecule" / "shared"))
+from scenario import wait_until  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 
 def playbook(example, name, *args):
@@ -34,18 +37,6 @@ def health_by_service(engine, platform, timeout=60):
         if "starting" not in status.values() or time.monotonic() > deadline:
             return status
         time.sleep(0.5)
-
-
-def wait_until(predicate, timeout, what):
-    """The first truthy value of ``predicate()``, polled each second for ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, what, value))
 
 
 def converged(example):

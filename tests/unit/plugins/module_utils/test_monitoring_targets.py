@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import (
-    TargetError, catalog_endpoints, normalise_endpoint, probe_groups, published_address, routable, scrape_groups)
+    TargetError, catalog_endpoints, normalise_endpoint, normalise_probe, probe_group, probe_groups, published_address, routable, scrape_groups)
 
 
 def node(address=None, network="tersane"):
@@ -189,3 +189,13 @@ def test_swarm_monitoring_refuses_a_bad_metrics_port():
     from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import swarm_monitoring
     with pytest.raises(TargetError, match="Swarm service api: metrics.port"):
         swarm_monitoring([dict(SWARM_API, metrics={"port": 0})], "p")
+
+
+def test_a_probe_group_is_a_url_on_where_it_is_reached_or_that_address_for_tcp():
+    web = normalise_probe({"service": "web", "container": "c", "port": 80, "path": "/ready"}, "h")
+    assert probe_group(web, "10.0.0.5:8080", "h", "p") == {"targets": ["http://10.0.0.5:8080/ready"], "labels": {
+        "service": "web", "host": "h", "platform": "p", "module": "http_2xx"}}
+    tcp = normalise_probe({"service": "db", "container": "c", "port": 5432, "module": "tcp_connect"}, "h")
+    assert probe_group(tcp, "db:5432", "swarm", "p")["targets"] == ["db:5432"]
+    tls = normalise_probe({"service": "api", "container": "c", "port": 443, "module": "tls_expiry"}, "h")
+    assert probe_group(tls, "api:443", "h", "p")["targets"] == ["https://api:443/health"]
