@@ -39,6 +39,19 @@ options:
     description: Inventory group of the entries that name none (the services role's C(services_default_group)).
     type: str
     default: apps
+  default_orchestrator:
+    description: Orchestrator of the entries that name none (C(platform_orchestrator)).
+    type: str
+    choices: [container, swarm]
+    default: container
+  strategy:
+    description:
+      - The deploy's strategy, C(rolling) or C(canary) (C(deploy_strategy)).
+      - A canary steps through hosts; asking it of a Swarm service is refused, since Swarm rolls its replicas
+        out itself.
+    type: str
+    choices: [rolling, canary]
+    default: rolling
 """
 
 EXAMPLES = r"""
@@ -67,6 +80,10 @@ _value:
     groups:
       description: Service name to the inventory group whose hosts run it.
       type: dict
+    swarm:
+      description: The deployed services that run on Swarm (deployed from the swarm's first manager).
+      type: list
+      elements: str
     uses:
       description: What the deployed services depend on (C(depends_on) names), in order.
       type: list
@@ -79,9 +96,10 @@ from ansible_collections.tersane.platform.plugins.module_utils.deploy import Dep
 from ansible_collections.tersane.platform.plugins.module_utils.deploy import deploy_plan as plan
 
 
-def deploy_plan(catalog, versions=None, services=None, default_group="apps"):
+def deploy_plan(catalog, versions=None, services=None, default_group="apps", default_orchestrator="container",
+                strategy="rolling"):
     try:
-        return plan(catalog, versions, services, default_group)
+        return plan(catalog, versions, services, default_group, default_orchestrator, strategy)
     except DeployError as exc:
         raise AnsibleFilterError("invalid deploy request: %s" % exc, obj=versions) from exc
 

@@ -103,7 +103,8 @@ def _dependency_names(entry: Mapping[str, Any]) -> List[str]:
 
 
 def deploy_plan(catalog: Sequence[Mapping[str, Any]], versions: Any,
-                services: Optional[Sequence[str]] = None, default_group: str = "apps") -> Dict[str, Any]:
+                services: Optional[Sequence[str]] = None, default_group: str = "apps",
+                default_orchestrator: str = "container", strategy: str = "rolling") -> Dict[str, Any]:
     """Check a deploy request against the catalog; return what it deploys.
 
     ``versions`` maps service names to the tag or digest to deploy
@@ -111,8 +112,11 @@ def deploy_plan(catalog: Sequence[Mapping[str, Any]], versions: Any,
     catalog version, for a change of configuration (``deploy_services``).
     Returns ``services`` (the names, in catalog order), ``images`` (name: the
     image deployed), ``versions`` (name: its tag or digest), ``groups`` (name: the
-    inventory group that runs it) and ``uses`` (what the deployed services depend
-    on). Never the entries themselves: they carry secrets, and Ansible shows facts
+    inventory group that runs it), ``swarm`` (the names of those Swarm runs: the
+    swarm's first manager deploys them, and Swarm rolls them out replica by replica)
+    and ``uses`` (what the deployed services depend on). A canary ``strategy``
+    steps through hosts, which a Swarm service has not: asking it of one is
+    refused. Never the entries themselves: they carry secrets, and Ansible shows facts
     (catalog_with_images makes the catalog to deploy where it is used).
     """
     versions = parse_versions(versions)
@@ -133,6 +137,13 @@ def deploy_plan(catalog: Sequence[Mapping[str, Any]], versions: Any,
     wanted = set(versions) | set(services or [])
     if not problems and not wanted:
         problems.append("nothing to deploy: set deploy_versions (service: version) or deploy_services")
+    swarm = [entry["name"] for entry in catalog if isinstance(entry, Mapping) and entry.get("name") in wanted
+             and entry.get("orchestrator", default_orchestrator) == "swarm"]
+    if swarm and strategy == "canary":
+        problems.append("deploy_strategy canary steps through hosts, and %s run(s) on Swarm, which rolls an update "
+                        "out itself (update.parallelism replicas at a time, each watched for update.monitor, the "
+                        "whole service rolled back when one fails): deploy it with deploy_strategy rolling"
+                        % ", ".join(swarm))
     if problems:
         raise DeployError("; ".join(problems))
     deployed = with_images(catalog, {name: image_with(str(entry["image"]), versions[name])
@@ -147,7 +158,7 @@ def deploy_plan(catalog: Sequence[Mapping[str, Any]], versions: Any,
             uses.extend(name for name in _dependency_names(entry) if name not in uses)
     return {"services": [entry["name"] for entry in deployed if entry["name"] in wanted],
             "images": images, "versions": {name: image_version(image) for name, image in images.items()},
-            "groups": groups, "uses": uses}
+            "groups": groups, "swarm": swarm, "uses": uses}
 
 
 def with_images(catalog: Sequence[Mapping[str, Any]], images: Mapping[str, str]) -> List[Dict[str, Any]]:

@@ -29,10 +29,10 @@ class Node:
         self.container = values["ansible_host"]
         self.address = values["platform_address"]
 
-    def run(self, *argv, stdin=None, check=True):
+    def run(self, *argv, stdin=None, check=True, timeout=120):
         """Run a command in the node; returns its stdout."""
         done = subprocess.run(["docker", "exec", "-i", self.container, *argv], input=stdin,
-                              capture_output=True, check=False, timeout=120)
+                              capture_output=True, check=False, timeout=timeout)
         if check and done.returncode != 0:
             raise AssertionError("%s on %s failed (%d): %s" % (argv, self.host, done.returncode,
                                                                done.stderr.decode(errors="replace")))

@@ -1,6 +1,8 @@
 """The catalog's Swarm service on the swarm of two nodes (apps manages it, monitoring
 works for it): replicas on both, its secret as a Docker secret, redis on the data node,
-a failed update rolled back by Swarm, and a killed worker's replica moved."""
+a failed update rolled back by Swarm, deploys of a new version (one that runs, one that
+never does) through playbooks/deploy.yml, a killed worker's replica moved, and the
+worker promoted to manager and demoted again as the inventory says."""
 
 import json
 import threading
@@ -125,18 +127,108 @@ def test_a_failed_update_is_rolled_back_by_swarm_and_the_run_says_so(nodes, play
     assert again.returncode == 0, again.stdout[-3000:]
 
 
+# A client of the service: asks it five times a second for argv[1] seconds or until
+# stopped (SIGTERM), then prints its failures, [seconds since start, error], as JSON.
 PROBE = """
-import json, sys, time, urllib.request
-failures, started, deadline = [], time.monotonic(), time.monotonic() + float(sys.argv[1])
-while time.monotonic() < deadline:
+import json, signal, sys, time, urllib.request
+stopped = []
+signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))
+failures, asked, started = [], 0, time.monotonic()
+deadline = started + float(sys.argv[1])
+while time.monotonic() < deadline and not stopped:
     moment = time.monotonic() - started
+    asked += 1
     try:
         urllib.request.urlopen("http://api:8080/health", timeout=1).read()
     except Exception as exc:
         failures.append([round(moment, 2), type(exc).__name__])
     time.sleep(0.2)
-print(json.dumps(failures))
+print(json.dumps({"asked": asked, "failures": failures}))
 """
+
+
+def probe_api(manager, seconds, result, name=None):
+    """Run the probing client on the swarm's network from the manager; its report goes in result."""
+    named = ["--name", name] if name else []
+    result.update(json.loads(manager.run(
+        "docker", "run", "--rm", "-i", *named, "--network", NETWORK, "--entrypoint", "python3",
+        "tersane/standin:bookworm", "-", str(seconds), stdin=PROBE.encode(), timeout=seconds + 60)))
+
+
+def swarm_nodes(nodes):
+    return (nodes["apps"], nodes["monitoring"])
+
+
+def deploy_history(manager):
+    lines = manager.run("cat", "/var/lib/tersane/%s/deploy/history.jsonl" % PLATFORM).decode().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_a_deploy_moves_the_swarm_service_replica_by_replica_and_a_client_never_goes_unanswered(nodes, playbook):
+    # version 2.0.0 is the same program under a new tag, on both nodes
+    for node in swarm_nodes(nodes):
+        node.run("docker", "tag", "tersane/standin:bookworm", "tersane/standin:2.0.0")
+    apps = nodes["apps"]
+    before = {task["ID"] for task in json.loads("[%s]" % ",".join(apps.run(
+        "docker", "service", "ps", SERVICE, "--filter", "desired-state=running", "--format", "{{json .}}")
+        .decode().splitlines()))}
+    result = {}
+    client = threading.Thread(target=probe_api, args=(apps, 300, result, "api-deploy-probe"))
+    client.start()
+    try:
+        time.sleep(3)
+        run = playbook("deploy.yml", "-e", json.dumps({"deploy_versions": {"api": "2.0.0"}}))
+    finally:
+        time.sleep(3)
+        apps.run("docker", "stop", "api-deploy-probe", check=False)
+        client.join(timeout=60)
+    assert run.returncode == 0, run.stdout[-3000:]
+    spec = service_spec(apps)
+    assert spec["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "tersane/standin:2.0.0"
+    assert spec["UpdateStatus"]["State"] == "completed"
+    after = {task["ID"] for task in json.loads("[%s]" % ",".join(apps.run(
+        "docker", "service", "ps", SERVICE, "--filter", "desired-state=running", "--format", "{{json .}}")
+        .decode().splitlines()))}
+    assert len(after) == 2 and not after & before, "both replicas were replaced"
+    assert [task[1] for task in running_tasks(apps)] == ["Running", "Running"]
+    # the client asked throughout the deploy and was answered every time
+    assert result.get("asked", 0) > 50, result
+    assert result["failures"] == [], result
+    last = deploy_history(apps)[-1]
+    assert (last["service"], last["outcome"], last["image"], last["previous"]) == \
+        ("api", "deployed", "tersane/standin:2.0.0", "tersane/standin:bookworm")
+
+
+def test_a_deploy_of_a_swarm_version_that_never_runs_is_rolled_back_and_the_run_names_it(nodes, playbook):
+    # version 6.6.6 ends as soon as it starts: its tasks never run, let alone healthy
+    for node in swarm_nodes(nodes):
+        node.run("docker", "rm", "-f", "api-broken", check=False)
+        node.run("docker", "create", "--name", "api-broken", "tersane/standin:bookworm")
+        node.run("docker", "commit", "--change", 'ENTRYPOINT ["false"]', "api-broken", "tersane/standin:6.6.6")
+        node.run("docker", "rm", "api-broken")
+    apps = nodes["apps"]
+
+    canary = playbook("deploy.yml", "-e", "deploy_strategy=canary",
+                      "-e", json.dumps({"deploy_versions": {"api": "6.6.6"}}))
+    assert canary.returncode != 0
+    assert "deploy_strategy canary steps through hosts, and api run(s) on Swarm" in canary.stdout, \
+        canary.stdout[-3000:]
+    assert service_spec(apps)["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "tersane/standin:2.0.0"
+
+    run = playbook("deploy.yml", "-e", json.dumps({"deploy_versions": {"api": "6.6.6"}}))
+    assert run.returncode != 0, run.stdout[-3000:]
+    said = " ".join(run.stdout.split())
+    assert "The deploy of api 6.6.6 on mh-apps failed and was rolled back: The update of api failed" in said, \
+        run.stdout[-3000:]
+    assert "api runs tersane/standin:2.0.0 again, healthy" in said, run.stdout[-3000:]
+    spec = service_spec(apps)
+    assert spec["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "tersane/standin:2.0.0"
+    assert spec["UpdateStatus"]["State"] == "rollback_completed"
+    wait_until(lambda: [task[1] for task in running_tasks(apps)] == ["Running", "Running"], 60,
+               "both replicas of 2.0.0 running")
+    last = deploy_history(apps)[-1]
+    assert (last["service"], last["outcome"], last["image"], last["previous"]) == \
+        ("api", "rolled_back", "tersane/standin:6.6.6", "tersane/standin:2.0.0")
 
 
 def test_killing_a_worker_moves_its_replica_and_a_client_sees_at_most_the_health_window(nodes, engine):
@@ -146,12 +238,7 @@ def test_killing_a_worker_moves_its_replica_and_a_client_sees_at_most_the_health
     window = (healthcheck["Interval"] * healthcheck["Retries"] + healthcheck["Timeout"]) / 1e9
     result = {}
 
-    def probe():
-        result["failures"] = json.loads(apps.run(
-            "docker", "run", "--rm", "-i", "--network", NETWORK, "--entrypoint", "python3",
-            "tersane/standin:bookworm", "-", "45", stdin=PROBE.encode()))
-
-    client = threading.Thread(target=probe)
+    client = threading.Thread(target=probe_api, args=(apps, 45, result))
     client.start()
     time.sleep(5)
     # the worker goes away as a powered-off machine would: its engine and tasks with it
@@ -175,3 +262,40 @@ def test_killing_a_worker_moves_its_replica_and_a_client_sees_at_most_the_health
         return "mh-monitoring Ready" in apps.run("docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}}").decode()
 
     wait_until(worker_ready, 90, "the worker ready again")
+
+
+def manager_status(manager):
+    """hostname: its manager status (Leader, Reachable, Unreachable; empty for a worker)."""
+    lines = manager.run("docker", "node", "ls", "--format", "{{.Hostname}}|{{.ManagerStatus}}").decode().splitlines()
+    return dict(line.split("|", 1) for line in lines if line.strip())
+
+
+def changed_per_host(stdout):
+    return {line.split()[0]: int(line.split("changed=")[1].split()[0]) for line in stdout.splitlines()
+            if " : ok=" in line}
+
+
+def test_a_host_moved_to_swarm_managers_is_promoted_and_moved_back_is_demoted(nodes, playbook):
+    apps = nodes["apps"]
+    assert manager_status(apps) == {"mh-apps": "Leader", "mh-monitoring": ""}
+    with open(SCENARIO / "inventory" / "hosts.yml") as handle:
+        inventory = yaml.safe_load(handle)
+    swarm = inventory["all"]["children"]["swarm"]["children"]
+    swarm["swarm_managers"]["hosts"]["mh-monitoring"] = None
+    del swarm["swarm_workers"]["hosts"]["mh-monitoring"]
+    # next to hosts.yml, so that the scenario's group_vars and host_vars apply
+    promoted = SCENARIO / "inventory" / "promoted.yml"
+    promoted.write_text(yaml.safe_dump(inventory))
+    try:
+        run = playbook("site.yml", "--tags", "swarm", inventory=promoted)
+        assert run.returncode == 0, run.stdout[-3000:]
+        # the run waited until the new manager was reachable
+        assert manager_status(apps) == {"mh-apps": "Leader", "mh-monitoring": "Reachable"}
+        again = playbook("site.yml", "--tags", "swarm", inventory=promoted)
+        assert again.returncode == 0 and set(changed_per_host(again.stdout).values()) == {0}, again.stdout[-3000:]
+    finally:
+        promoted.unlink()
+        back = playbook("site.yml", "--tags", "swarm")
+    assert back.returncode == 0, back.stdout[-3000:]
+    assert manager_status(apps) == {"mh-apps": "Leader", "mh-monitoring": ""}
+    assert [task[1] for task in running_tasks(apps)] == ["Running", "Running"]

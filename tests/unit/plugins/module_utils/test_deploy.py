@@ -98,6 +98,25 @@ def test_every_problem_of_a_request_is_named_at_once():
     assert "deploy_services[1]: no such service in platform_services: 'cache'" in said
 
 
+def test_a_plan_names_the_services_that_run_on_swarm():
+    catalog = CATALOG + [{"name": "api", "image": "api:1.0.0", "orchestrator": "swarm", "replicas": 3}]
+    assert deploy_plan(catalog, {"orders": "1.5.0", "api": "1.1.0"})["swarm"] == ["api"]
+    assert deploy_plan(catalog, {"orders": "1.5.0"})["swarm"] == []
+    # platform_orchestrator: swarm puts every entry that names none on Swarm
+    everything = deploy_plan(catalog, {"orders": "1.5.0"}, ["web"], default_orchestrator="swarm")
+    assert everything["swarm"] == ["orders", "web"]
+
+
+def test_a_canary_of_a_swarm_service_is_refused_and_a_rolling_deploy_is_not():
+    catalog = CATALOG + [{"name": "api", "image": "api:1.0.0", "orchestrator": "swarm", "replicas": 3}]
+    with pytest.raises(DeployError) as error:
+        deploy_plan(catalog, {"orders": "1.5.0", "api": "1.1.0"}, strategy="canary")
+    assert "deploy_strategy canary steps through hosts, and api run(s) on Swarm" in str(error.value)
+    assert "deploy it with deploy_strategy rolling" in str(error.value)
+    assert deploy_plan(catalog, {"orders": "1.5.0"}, strategy="canary")["services"] == ["orders"]
+    assert deploy_plan(catalog, {"api": "1.1.0"}, strategy="rolling")["swarm"] == ["api"]
+
+
 def test_an_empty_request_is_refused():
     with pytest.raises(DeployError, match="nothing to deploy"):
         deploy_plan(CATALOG, {}, [])
