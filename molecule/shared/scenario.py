@@ -28,6 +28,8 @@ def run_playbook(scenario, playbook, *args, extra_vars=None, inventory=None):
                ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"),
                MOLECULE_SCENARIO_DIRECTORY=str(scenario),
                ANSIBLE_NOCOLOR="1")
+    # Molecule forces colour on the playbooks it runs, and its verifier passes that on
+    env.pop("ANSIBLE_FORCE_COLOR", None)
     path = Path(playbook) if os.path.isabs(str(playbook)) else PROJECT / "playbooks" / playbook
     command = [str(Path(sys.executable).parent / "ansible-playbook"),
                "-i", str(inventory or scenario / "inventory" / "hosts.yml"), str(path), *args]

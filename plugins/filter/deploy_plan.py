@@ -47,11 +47,18 @@ options:
   strategy:
     description:
       - The deploy's strategy, C(rolling) or C(canary) (C(deploy_strategy)).
-      - A canary steps through hosts; asking it of a Swarm service is refused, since Swarm rolls its replicas
-        out itself.
+      - A canary steps through the hosts of container services, and through the replicas of Swarm services (see
+        RV(_value.canary)).
     type: str
     choices: [rolling, canary]
     default: rolling
+  canary_steps:
+    description:
+      - The canary's steps (C(deploy_canary_steps)), percentages (C(10%)) or counts, as a play's C(serial) takes
+        them.
+    type: list
+    elements: raw
+    default: ["10%", "50%", "100%"]
 """
 
 EXAMPLES = r"""
@@ -84,6 +91,12 @@ _value:
       description: The deployed services that run on Swarm (deployed from the swarm's first manager).
       type: list
       elements: str
+    canary:
+      description:
+        - For a canary, each Swarm service's canary sizes, in replicas of the new version run beside the service,
+          one per step short of the whole service (percentages rounded up, at least one replica, each size once).
+        - The last step is the service's own rolling update. Empty for a rolling deploy.
+      type: dict
     uses:
       description: What the deployed services depend on (C(depends_on) names), in order.
       type: list
@@ -97,9 +110,9 @@ from ansible_collections.tersane.platform.plugins.module_utils.deploy import dep
 
 
 def deploy_plan(catalog, versions=None, services=None, default_group="apps", default_orchestrator="container",
-                strategy="rolling"):
+                strategy="rolling", canary_steps=("10%", "50%", "100%")):
     try:
-        return plan(catalog, versions, services, default_group, default_orchestrator, strategy)
+        return plan(catalog, versions, services, default_group, default_orchestrator, strategy, canary_steps)
     except DeployError as exc:
         raise AnsibleFilterError("invalid deploy request: %s" % exc, obj=versions) from exc
 

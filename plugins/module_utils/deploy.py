@@ -104,7 +104,8 @@ def _dependency_names(entry: Mapping[str, Any]) -> List[str]:
 
 def deploy_plan(catalog: Sequence[Mapping[str, Any]], versions: Any,
                 services: Optional[Sequence[str]] = None, default_group: str = "apps",
-                default_orchestrator: str = "container", strategy: str = "rolling") -> Dict[str, Any]:
+                default_orchestrator: str = "container", strategy: str = "rolling",
+                canary_steps: Sequence[Any] = ("10%", "50%", "100%")) -> Dict[str, Any]:
     """Check a deploy request against the catalog; return what it deploys.
 
     ``versions`` maps service names to the tag or digest to deploy
@@ -113,10 +114,10 @@ def deploy_plan(catalog: Sequence[Mapping[str, Any]], versions: Any,
     Returns ``services`` (the names, in catalog order), ``images`` (name: the
     image deployed), ``versions`` (name: its tag or digest), ``groups`` (name: the
     inventory group that runs it), ``swarm`` (the names of those Swarm runs: the
-    swarm's first manager deploys them, and Swarm rolls them out replica by replica)
-    and ``uses`` (what the deployed services depend on). A canary ``strategy``
-    steps through hosts, which a Swarm service has not: asking it of one is
-    refused. Never the entries themselves: they carry secrets, and Ansible shows facts
+    swarm's first manager deploys them, and Swarm rolls them out replica by replica),
+    ``canary`` (for a canary ``strategy``: each Swarm service's canary replica
+    counts, see canary_counts) and ``uses`` (what the deployed services depend on).
+    Never the entries themselves: they carry secrets, and Ansible shows facts
     (catalog_with_images makes the catalog to deploy where it is used).
     """
     versions = parse_versions(versions)
@@ -139,11 +140,15 @@ def deploy_plan(catalog: Sequence[Mapping[str, Any]], versions: Any,
         problems.append("nothing to deploy: set deploy_versions (service: version) or deploy_services")
     swarm = [entry["name"] for entry in catalog if isinstance(entry, Mapping) and entry.get("name") in wanted
              and entry.get("orchestrator", default_orchestrator) == "swarm"]
-    if swarm and strategy == "canary":
-        problems.append("deploy_strategy canary steps through hosts, and %s run(s) on Swarm, which rolls an update "
-                        "out itself (update.parallelism replicas at a time, each watched for update.monitor, the "
-                        "whole service rolled back when one fails): deploy it with deploy_strategy rolling"
-                        % ", ".join(swarm))
+    canary: Dict[str, List[int]] = {}
+    if strategy == "canary":
+        for entry in catalog:
+            if isinstance(entry, Mapping) and entry.get("name") in swarm:
+                try:
+                    canary[entry["name"]] = canary_counts(entry.get("replicas", 1), canary_steps)
+                    canary_name(entry["name"])
+                except DeployError as error:
+                    problems.append("%s: %s" % (entry["name"], error))
     if problems:
         raise DeployError("; ".join(problems))
     deployed = with_images(catalog, {name: image_with(str(entry["image"]), versions[name])
@@ -158,7 +163,72 @@ def deploy_plan(catalog: Sequence[Mapping[str, Any]], versions: Any,
             uses.extend(name for name in _dependency_names(entry) if name not in uses)
     return {"services": [entry["name"] for entry in deployed if entry["name"] in wanted],
             "images": images, "versions": {name: image_version(image) for name, image in images.items()},
-            "groups": groups, "swarm": swarm, "uses": uses}
+            "groups": groups, "swarm": swarm, "canary": canary, "uses": uses}
+
+
+CANARY_SUFFIX = "-canary"
+
+
+def _step_fraction(step: Any) -> float:
+    text = str(step).strip()
+    try:
+        fraction = float(text[:-1]) / 100 if text.endswith("%") else None
+    except ValueError:
+        fraction = None
+    if fraction is None or not 0 < fraction <= 1:
+        raise DeployError("deploy_canary_steps: %r is not a percentage from 1%% to 100%%" % (step,))
+    return fraction
+
+
+def canary_counts(replicas: Any, steps: Sequence[Any]) -> List[int]:
+    """How many replicas of the new version a Swarm service's canary runs at each
+    step short of the whole service, beside the service's own replicas.
+
+    ``steps`` are those of ``deploy_canary_steps``: percentages of the service's
+    replicas (``10%``, ``50%``, ``100%``) or counts of replicas, as a play's
+    ``serial`` takes them for hosts. Each step short of the whole service is the
+    canary's size then, a percentage rounded up to at least one replica; equal
+    sizes count once. The whole service is the last step, its own rolling update,
+    which is not listed.
+    """
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 1:
+        raise DeployError("a canary needs a service with replicas, got replicas: %r" % (replicas,))
+    counts: List[int] = []
+    for step in steps:
+        if isinstance(step, int) and not isinstance(step, bool):
+            if step < 1:
+                raise DeployError("deploy_canary_steps: %r is not a count of one or more" % (step,))
+            size = step if step < replicas else None
+        else:
+            fraction = _step_fraction(step)
+            size = max(1, -(-int(round(fraction * replicas * 1000)) // 1000)) if fraction < 1 else None
+        if size is not None and size not in counts:
+            counts.append(min(size, replicas))
+    return sorted(set(counts))
+
+
+def canary_name(name: str) -> str:
+    """The name of a Swarm service's canary: ``<name>-canary``."""
+    canary = name + CANARY_SUFFIX
+    if len(canary) > 63:
+        raise DeployError("its canary's name %r is longer than 63 characters" % canary)
+    return canary
+
+
+def canary_catalog(catalog: Sequence[Mapping[str, Any]], name: str, replicas: int) -> List[Dict[str, Any]]:
+    """``catalog`` (copied) with a canary of Swarm service ``name``: the entry as it is
+    in ``catalog`` (the new version), named ``<name>-canary``, answering to ``name``
+    on the swarm's network too, with ``replicas`` replicas, no published ports (the
+    service's own hold them) and neither metrics nor probe (Prometheus watches the
+    service)."""
+    entries = [copy.deepcopy(dict(entry)) for entry in catalog]
+    found = [entry for entry in entries if entry.get("name") == name]
+    if not found:
+        raise DeployError("no service %r in the catalog to run a canary of" % (name,))
+    canary = dict(found[0], name=canary_name(name), aliases=[name], replicas=replicas, ports=[])
+    for key in ("metrics", "probe"):
+        canary.pop(key, None)
+    return entries + [canary]
 
 
 def with_images(catalog: Sequence[Mapping[str, Any]], images: Mapping[str, str]) -> List[Dict[str, Any]]:

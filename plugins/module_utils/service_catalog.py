@@ -44,6 +44,7 @@ KNOWN_KEYS = frozenset((
     "secret_keys", "secrets_mode", "ports", "volumes", "depends_on", "healthcheck", "health_timeout",
     "metrics", "probe", "log_format", "resources", "group", "read_only", "tmpfs", "cap_add", "labels",
     "restart_policy", "stop_timeout", "description", "env_schema", "orchestrator", "replicas", "update",
+    "aliases",
 ))
 
 
@@ -360,7 +361,14 @@ def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[s
     if orchestrator not in ORCHESTRATORS:
         raise ValueError("orchestrator must be container or swarm, got %r" % (orchestrator,))
     replicas = parse_replicas(raw, orchestrator)
-    return {
+    aliases = _string_list(raw.get("aliases"), "aliases")
+    for alias in aliases:
+        if not NAME_RE.match(alias) or alias == name:
+            raise ValueError("aliases: %r is not a name of lower-case letters, digits, - and _ other than the "
+                             "entry's own" % (alias,))
+    if aliases and orchestrator != "swarm":
+        raise ValueError("aliases (more names on the swarm's network) needs orchestrator: swarm")
+    entry = {
         "name": name,
         "description": str(raw.get("description", "")),
         "container_name": "%s_%s" % (platform, name),
@@ -406,6 +414,11 @@ def normalise_service(raw: Mapping[str, Any], platform: str, defaults: Mapping[s
         "replicas": replicas,
         "update": parse_update(raw.get("update")) if orchestrator == "swarm" else None,
     }
+    # More names a Swarm service answers to on the swarm's network (a canary answers
+    # to its service's name); only when given, so existing entries stay as they were.
+    if aliases:
+        entry["aliases"] = aliases
+    return entry
 
 
 def build_catalog(services: Any, platform: str = "tersane",

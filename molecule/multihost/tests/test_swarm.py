@@ -1,10 +1,11 @@
 """The catalog's Swarm service on the swarm of two nodes (apps manages it, monitoring
 works for it): replicas on both, its secret as a Docker secret, redis on the data node,
 a failed update rolled back by Swarm, deploys of a new version (one that runs, one that
-never does) through playbooks/deploy.yml, a killed worker's replica moved, and the
-worker promoted to manager and demoted again as the inventory says."""
+never does) through playbooks/deploy.yml, rolling and canary, a killed worker's replica
+moved, and the worker promoted to manager and demoted again as the inventory says."""
 
 import json
+import re
 import threading
 import time
 
@@ -208,13 +209,6 @@ def test_a_deploy_of_a_swarm_version_that_never_runs_is_rolled_back_and_the_run_
         node.run("docker", "rm", "api-broken")
     apps = nodes["apps"]
 
-    canary = playbook("deploy.yml", "-e", "deploy_strategy=canary",
-                      "-e", json.dumps({"deploy_versions": {"api": "6.6.6"}}))
-    assert canary.returncode != 0
-    assert "deploy_strategy canary steps through hosts, and api run(s) on Swarm" in canary.stdout, \
-        canary.stdout[-3000:]
-    assert service_spec(apps)["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "tersane/standin:2.0.0"
-
     run = playbook("deploy.yml", "-e", json.dumps({"deploy_versions": {"api": "6.6.6"}}))
     assert run.returncode != 0, run.stdout[-3000:]
     said = " ".join(run.stdout.split())
@@ -229,6 +223,79 @@ def test_a_deploy_of_a_swarm_version_that_never_runs_is_rolled_back_and_the_run_
     last = deploy_history(apps)[-1]
     assert (last["service"], last["outcome"], last["image"], last["previous"]) == \
         ("api", "rolled_back", "tersane/standin:6.6.6", "tersane/standin:2.0.0")
+
+
+def task_ids(manager):
+    return {line for line in manager.run("docker", "service", "ps", SERVICE, "--filter", "desired-state=running",
+                                         "--format", "{{.ID}}").decode().split() if line}
+
+
+RESOLVE = "import socket, sys; print(len(socket.gethostbyname_ex(sys.argv[1])[2]))"
+
+
+def watch_canary(manager, seen, stop):
+    """Until stop is set: note the canary service as `docker service ls` shows it and,
+    once its replica runs, how many addresses the service's name resolves to."""
+    while not stop.is_set():
+        for line in manager.run("docker", "service", "ls", "--format", "{{.Name}} {{.Replicas}} {{.Image}}",
+                                check=False).decode().splitlines():
+            if line.startswith(SERVICE + "-canary "):
+                seen.setdefault("canary", set()).add(tuple(line.split()[1:]))
+                if line.split()[1] == "1/1" and "addresses" not in seen:
+                    seen["addresses"] = int(manager.run(
+                        "docker", "run", "--rm", "--network", NETWORK, "--entrypoint", "python3",
+                        "tersane/standin:bookworm", "-c", RESOLVE, "api", check=False).decode().strip() or 0)
+        time.sleep(0.5)
+
+
+def test_a_canary_deploy_runs_the_new_version_beside_the_service_then_updates_it(nodes, playbook):
+    for node in swarm_nodes(nodes):
+        node.run("docker", "tag", "tersane/standin:bookworm", "tersane/standin:3.0.0")
+    apps = nodes["apps"]
+    seen, result, stop = {}, {}, threading.Event()
+    watcher = threading.Thread(target=watch_canary, args=(apps, seen, stop))
+    client = threading.Thread(target=probe_api, args=(apps, 300, result, "api-canary-probe"))
+    watcher.start()
+    client.start()
+    try:
+        time.sleep(3)
+        run = playbook("deploy.yml", "-e", "deploy_strategy=canary",
+                       "-e", json.dumps({"deploy_versions": {"api": "3.0.0"}}))
+    finally:
+        stop.set()
+        time.sleep(2)
+        apps.run("docker", "stop", "api-canary-probe", check=False)
+        client.join(timeout=60)
+        watcher.join(timeout=60)
+    assert run.returncode == 0, run.stdout[-3000:]
+    # two replicas: the 10 % and 50 % steps are both one replica of 3.0.0, beside the two
+    assert ("1/1", "tersane/standin:3.0.0") in seen.get("canary", set()), seen
+    assert seen.get("addresses") == 3, "the service's name resolves to its two replicas and the canary's: %r" % seen
+    assert service_spec(apps)["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "tersane/standin:3.0.0"
+    # the canary, its secret and its configuration are gone
+    assert SERVICE + "-canary" not in apps.run("docker", "service", "ls", "--format", "{{.Name}}").decode().split()
+    assert "api-canary" not in apps.run("docker", "secret", "ls", "--format", "{{.Name}}").decode()
+    assert not apps.succeeds("test", "-e", "/etc/tersane/%s/services/api-canary" % PLATFORM)
+    assert result.get("asked", 0) > 50 and result["failures"] == [], result
+
+
+def test_a_canary_of_a_version_that_never_runs_stops_at_its_first_step_and_leaves_the_service_alone(
+        nodes, playbook):
+    apps = nodes["apps"]
+    before = task_ids(apps)
+    run = playbook("deploy.yml", "-e", "deploy_strategy=canary", "-e", json.dumps({"deploy_versions": {"api": "6.6.6"}}))
+    assert run.returncode != 0, run.stdout[-3000:]
+    said = " ".join(run.stdout.split())
+    assert "The deploy of api 6.6.6 on mh-apps failed and was rolled back: Canary step 1 of api 6.6.6 failed: its 1 " \
+           "replica(s) of the new version did not all run healthy" in said, run.stdout[-3000:]
+    assert "The service's own replicas were not touched" in said
+    spec = service_spec(apps)
+    assert spec["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "tersane/standin:3.0.0"
+    assert task_ids(apps) == before, "the service's tasks are the same"
+    assert SERVICE + "-canary" not in apps.run("docker", "service", "ls", "--format", "{{.Name}}").decode().split()
+    last = deploy_history(apps)[-1]
+    assert (last["outcome"], last["image"], last["previous"]) == \
+        ("rolled_back", "tersane/standin:6.6.6", "tersane/standin:3.0.0")
 
 
 def test_killing_a_worker_moves_its_replica_and_a_client_sees_at_most_the_health_window(nodes, engine):
@@ -271,7 +338,9 @@ def manager_status(manager):
 
 
 def changed_per_host(stdout):
-    return {line.split()[0]: int(line.split("changed=")[1].split()[0]) for line in stdout.splitlines()
+    """host: changed count, from a run's recap."""
+    recap = re.sub(r"\x1b\[[0-9;]*m", "", stdout.split("PLAY RECAP")[-1])
+    return {line.split()[0]: int(line.split("changed=")[1].split()[0]) for line in recap.splitlines()
             if " : ok=" in line}
 
 

@@ -1,13 +1,14 @@
 """Deploy requests, maintenance windows and rollback catalogs (module_utils/deploy.py)."""
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.tersane.platform.plugins.module_utils.deploy import (
-    DeployError, deploy_plan, image_repository, parse_versions, with_images, image_version, image_with, next_opening,
+    DeployError, canary_catalog, canary_counts, deploy_plan, image_repository, parse_versions, with_images, image_version, image_with, next_opening,
     parse_windows, recorded_entry, rollback_catalog, version_kind, window_verdict)
 
 DIGEST = "sha256:" + "ab12" * 16
@@ -105,16 +106,6 @@ def test_a_plan_names_the_services_that_run_on_swarm():
     # platform_orchestrator: swarm puts every entry that names none on Swarm
     everything = deploy_plan(catalog, {"orders": "1.5.0"}, ["web"], default_orchestrator="swarm")
     assert everything["swarm"] == ["orders", "web"]
-
-
-def test_a_canary_of_a_swarm_service_is_refused_and_a_rolling_deploy_is_not():
-    catalog = CATALOG + [{"name": "api", "image": "api:1.0.0", "orchestrator": "swarm", "replicas": 3}]
-    with pytest.raises(DeployError) as error:
-        deploy_plan(catalog, {"orders": "1.5.0", "api": "1.1.0"}, strategy="canary")
-    assert "deploy_strategy canary steps through hosts, and api run(s) on Swarm" in str(error.value)
-    assert "deploy it with deploy_strategy rolling" in str(error.value)
-    assert deploy_plan(catalog, {"orders": "1.5.0"}, strategy="canary")["services"] == ["orders"]
-    assert deploy_plan(catalog, {"api": "1.1.0"}, strategy="rolling")["swarm"] == ["api"]
 
 
 def test_an_empty_request_is_refused():
@@ -233,3 +224,49 @@ def test_versions_come_as_a_mapping_or_as_a_surveys_text():
         parse_versions("orders:1.5.0")
     with pytest.raises(DeployError, match="must be a mapping"):
         parse_versions(["orders=1.5.0"])
+
+
+@pytest.mark.parametrize("replicas, steps, counts", [
+    (2, ["10%", "50%", "100%"], [1]),
+    (10, ["10%", "50%", "100%"], [1, 5]),
+    (3, ["10%", "50%", "100%"], [1, 2]),
+    (20, ["10%", "50%", "100%"], [2, 10]),
+    (1, ["10%", "50%", "100%"], [1]),
+    (6, [1, "50%", 6], [1, 3]),
+    (4, ["100%"], []),
+])
+def test_canary_sizes_follow_the_steps_rounded_up_and_counted_once(replicas, steps, counts):
+    assert canary_counts(replicas, steps) == counts
+
+
+@pytest.mark.parametrize("replicas, steps, said", [
+    (2, ["0%"], "'0%' is not a percentage"),
+    (2, ["half"], "'half' is not a percentage"),
+    (2, [0], "0 is not a count"),
+    (0, ["10%"], "a canary needs a service with replicas"),
+])
+def test_bad_canary_steps_are_named(replicas, steps, said):
+    with pytest.raises(DeployError, match=re.escape(said)):
+        canary_counts(replicas, steps)
+
+
+def test_a_canary_is_the_new_entry_under_its_own_name_answering_to_the_services_without_its_ports():
+    catalog = [{"name": "api", "image": "api:2.0.0", "orchestrator": "swarm", "replicas": 4,
+                "ports": ["8080:8080"], "metrics": {"port": 8080}, "probe": {"port": 8080},
+                "secrets": {"TOKEN": "t"}}, {"name": "web", "image": "nginx"}]
+    canaries = canary_catalog(catalog, "api", 1)
+    assert canaries[:2] == catalog
+    assert canaries[2] == {"name": "api-canary", "image": "api:2.0.0", "orchestrator": "swarm", "replicas": 1,
+                           "aliases": ["api"], "ports": [], "secrets": {"TOKEN": "t"}}
+    with pytest.raises(DeployError, match="no service 'cache'"):
+        canary_catalog(catalog, "cache", 1)
+
+
+def test_a_canary_plan_lists_each_swarm_services_canary_sizes():
+    catalog = CATALOG + [{"name": "api", "image": "api:1.0.0", "orchestrator": "swarm", "replicas": 10}]
+    plan = deploy_plan(catalog, {"orders": "1.5.0", "api": "1.1.0"}, strategy="canary")
+    assert plan["canary"] == {"api": [1, 5]}
+    assert deploy_plan(catalog, {"api": "1.1.0"})["canary"] == {}
+    long_name = [{"name": "a" * 60, "image": "x:1.0.0", "orchestrator": "swarm", "replicas": 2}]
+    with pytest.raises(DeployError, match="longer than 63 characters"):
+        deploy_plan(long_name, {"a" * 60: "1.1.0"}, strategy="canary")

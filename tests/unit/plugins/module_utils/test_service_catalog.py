@@ -262,6 +262,12 @@ def test_a_swarm_entry_gets_a_rolling_update_that_rolls_back_by_default():
                                  "order": "start-first", "max_failure_ratio": 0.0}
 
 
+def test_a_swarm_entry_may_answer_to_more_names_and_an_entry_without_keeps_its_keys():
+    catalog = sc.plan([svc("api", orchestrator="swarm"), svc("api-canary", orchestrator="swarm", aliases=["api"])])
+    assert catalog["services"]["api-canary"]["aliases"] == ["api"]
+    assert "aliases" not in catalog["services"]["api"]
+
+
 def test_the_platform_default_makes_every_entry_a_swarm_service():
     service = sc.plan([svc("api", replicas=2, update={"monitor": 30, "parallelism": 0})],
                       defaults={"orchestrator": "swarm"})["services"]["api"]
@@ -282,6 +288,10 @@ def test_the_platform_default_makes_every_entry_a_swarm_service():
     ({"orchestrator": "swarm", "update": {"max_failure_ratio": 2}}, "max_failure_ratio must be a number from 0 to 1"),
     ({"orchestrator": "swarm", "update": {"rollback": True}}, "update: unknown keys rollback"),
     ({"orchestrator": "swarm", "update": "fast"}, "update must be a mapping"),
+    ({"aliases": ["web"]}, "aliases (more names on the swarm's network) needs orchestrator: swarm"),
+    ({"orchestrator": "swarm", "aliases": ["api"]}, "aliases: 'api' is not a name"),
+    ({"orchestrator": "swarm", "aliases": ["Web"]}, "aliases: 'Web' is not a name"),
+    ({"orchestrator": "swarm", "aliases": "web"}, "aliases must be a list"),
 ])
 def test_bad_swarm_settings_are_refused_naming_the_entry(extra, expected):
     [(index, message)] = problems_of([svc("web"), svc("api", **extra)])
