@@ -5,7 +5,8 @@
 
 playbooks/rotate_secrets.yml rotates one secret by name: a new random value goes
 to where the inventory reads it from (a file on the controller, as
-ansible.builtin.password lookups keep them), the server that checks it learns it where the converge cannot teach it (the
+ansible.builtin.password lookups keep them, or a key of a KV v2 secret in Vault,
+written as a new version with check-and-set), the server that checks it learns it where the converge cannot teach it (the
 PostgreSQL superuser the roles log in as), and a converge hands it to every
 consumer, restarting only those whose secret changed.
 """
@@ -21,7 +22,8 @@ from typing import Any, Dict, Mapping, Optional
 
 APPLIES = ("converge", "postgres_superuser")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
-STORE_KEYS = frozenset(("file",))
+VAULT_PATH_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 ENTRY_KEYS = frozenset(("store", "applies", "length", "description"))
 
 
@@ -39,14 +41,7 @@ def parse_entry(name: str, entry: Any) -> Dict[str, Any]:
     unknown = sorted(set(entry) - ENTRY_KEYS)
     if unknown:
         raise RotationError("%s: unknown keys %s (known: %s)" % (where, ", ".join(unknown), ", ".join(sorted(ENTRY_KEYS))))
-    store = entry.get("store")
-    if not isinstance(store, Mapping) or set(store) != STORE_KEYS:
-        raise RotationError("%s.store: give file, the path on the controller the inventory reads the secret"
-                            " from (an ansible.builtin.password lookup's file)" % where)
-    path = str(store["file"])
-    if not path.startswith("/"):
-        raise RotationError("%s.store.file: %r is not an absolute path" % (where, path))
-    parsed_store: Dict[str, Any] = {"type": "file", "file": path}
+    parsed_store = parse_store(where + ".store", entry.get("store"))
     applies = entry.get("applies", "converge")
     if applies not in APPLIES:
         raise RotationError("%s.applies: %r is not one of %s" % (where, applies, ", ".join(APPLIES)))
@@ -55,6 +50,29 @@ def parse_entry(name: str, entry: Any) -> Dict[str, Any]:
         raise RotationError("%s.length: %r is not a number from 16 to 128" % (where, length))
     return {"name": name, "store": parsed_store, "applies": applies, "length": length,
             "description": str(entry.get("description", ""))}
+
+
+def parse_store(where: str, store: Any) -> Dict[str, Any]:
+    """Where a secret is kept: {file: PATH} (a file on the controller) or
+    {vault: PATH, key?: KEY} (a key, default password, of the KV v2 secret at PATH
+    under vault_kv_mount)."""
+    if isinstance(store, Mapping) and set(store) == {"file"}:
+        path = str(store["file"])
+        if not path.startswith("/"):
+            raise RotationError("%s.file: %r is not an absolute path" % (where, path))
+        return {"type": "file", "file": path}
+    if isinstance(store, Mapping) and "vault" in store and set(store) <= {"vault", "key"}:
+        path = str(store["vault"])
+        if not VAULT_PATH_RE.match(path) or any(part in (".", "..") for part in path.split("/")):
+            raise RotationError("%s.vault: %r is not a secret's path under vault_kv_mount (such as postgres or"
+                                " orders/amqp: no leading '/', no '..')" % (where, path))
+        key = str(store.get("key", "password"))
+        if not KEY_RE.match(key):
+            raise RotationError("%s.key: %r is not a key name (letters, digits, '.', '_', '-')" % (where, key))
+        return {"type": "vault", "path": path, "key": key}
+    raise RotationError("%s: give file, the path on the controller the inventory reads the secret from (an"
+                        " ansible.builtin.password lookup's file), or vault (and key), the KV v2 secret in Vault"
+                        " it reads it from" % where)
 
 
 def rotation_plan(table: Any, name: Any) -> Dict[str, Any]:

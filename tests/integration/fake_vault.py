@@ -34,9 +34,11 @@ otherwise, 503 while sealed):
 * GET /v1/sys/storage/raft/snapshot -> a raft snapshot (application/octet-stream): a
   gzip'd tar of meta.json (Version, ID, Index, Term, Size...), state.bin (here the
   KV store as JSON) and SHA256SUMS ("<sha256>  <name>" lines), as
-  github.com/hashicorp/raft-snapshot writes it;
-* KV v2 under an enabled kv mount with version 2: GET <mount>/data/<path> ->
-  {"data": {"data", "metadata": {version, ...}}} or 404; POST <mount>/data/<path>
+  github.com/hashicorp/raft-snapshot writes it; POST /v1/sys/storage/raft/snapshot[-force]
+  with such a snapshot -> 204, its state replacing the KV store and the policies, or 400
+  "failed to read snapshot file: ..." when it does not match its SHA256SUMS;
+* KV v2 under an enabled kv mount with version 2: GET <mount>/data/<path>[?version=N] ->
+  {"data": {"data", "metadata": {version, ...}}} (the newest version, or version N) or 404; POST <mount>/data/<path>
   {"data", "options": {"cas"}?} -> {"data": {version, ...}}; a cas that is not the
   current version -> 400 "check-and-set parameter did not match the current version".
 """
@@ -84,6 +86,7 @@ class FakeVault:
         self.revoked = set()  # tokens revoked (auth/token/revoke-self)
         self.authenticated = []  # (method, path) of authenticated requests
         self.snapshot_index = 100
+        self.restored = 0  # snapshots restored
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -111,10 +114,17 @@ class FakeVault:
                 elif url.path == "/v1/sys/health":
                     self._send(*fake.health(parse_qs(url.query, keep_blank_values=True)))
                 else:
-                    self._send(*fake.api("GET", url.path, None, self.headers.get("X-Vault-Token")))
+                    query = parse_qs(url.query) or None
+                    self._send(*fake.api("GET", url.path, query, self.headers.get("X-Vault-Token")))
 
             def do_PUT(self):  # noqa: N802
                 url = urlsplit(self.path)
+                if url.path in ("/v1/sys/storage/raft/snapshot", "/v1/sys/storage/raft/snapshot-force"):
+                    length = int(self.headers.get("Content-Length") or 0)
+                    data = self.rfile.read(length) if length else b""
+                    fake.requests.append((self.command, url.path, len(data)))
+                    self._send(*fake.api("PUT", url.path, data, self.headers.get("X-Vault-Token")))
+                    return
                 body = self._body()
                 fake.requests.append((self.command, url.path, body))
                 if url.path == "/v1/sys/init":
@@ -270,6 +280,8 @@ class FakeVault:
         self.authenticated.append((method, path))
         if path == "sys/storage/raft/snapshot" and method == "GET":
             return 200, self.raft_snapshot()
+        if path in ("sys/storage/raft/snapshot", "sys/storage/raft/snapshot-force") and method == "PUT":
+            return self.raft_restore(body)
         if path == "sys/audit" and method == "GET":
             devices = {name: dict(spec) for name, spec in self.audit.items()}
             return 200, dict(devices, data=devices)
@@ -376,8 +388,11 @@ class FakeVault:
             if key not in store:
                 return 404, {"errors": []}
             versions = store[key]
-            return 200, {"data": {"data": dict(versions[-1]),
-                                  "metadata": {"version": len(versions), "created_time": "2026-01-01T00:00:00Z",
+            wanted = int(((body or {}).get("version") or ["0"])[0]) or len(versions)
+            if not 1 <= wanted <= len(versions):
+                return 404, {"errors": []}
+            return 200, {"data": {"data": dict(versions[wanted - 1]),
+                                  "metadata": {"version": wanted, "created_time": "2026-01-01T00:00:00Z",
                                                "deletion_time": "", "destroyed": False, "custom_metadata": None}}}
         cas = (body.get("options") or {}).get("cas")
         current = len(store.get(key, []))
@@ -406,6 +421,26 @@ class FakeVault:
                 info.size, info.mode = len(data), 0o600
                 archive.addfile(info, io.BytesIO(data))
         return gzip.compress(raw.getvalue())
+
+    def raft_restore(self, data):
+        """POST sys/storage/raft/snapshot: the snapshot is checked against its
+        SHA256SUMS, then its state replaces the KV store and the policies; 204."""
+        import gzip
+        import io
+        import tarfile
+        try:
+            with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as archive:
+                files = {m.name: archive.extractfile(m).read() for m in archive.getmembers()}
+            sums = dict(reversed(line.split("  ", 1)) for line in files["SHA256SUMS"].decode().splitlines())
+        except (OSError, EOFError, KeyError, ValueError, tarfile.TarError) as exc:
+            return 400, {"errors": ["failed to read snapshot file: %s" % exc]}
+        for name in ("meta.json", "state.bin"):
+            if hashlib.sha256(files.get(name, b"")).hexdigest() != sums.get(name):
+                return 400, {"errors": ["failed to read snapshot file: sha256 check failed for %s" % name]}
+        state = json.loads(files["state.bin"])
+        self.kv, self.policies = state["kv"], state["policies"]
+        self.restored += 1
+        return 204, None
 
     # -- test helpers --------------------------------------------------
 

@@ -236,3 +236,161 @@ def test_the_backup_runner_takes_a_checked_raft_snapshot_with_its_own_approle(pr
     other.mkdir()
     with pytest.raises(tersane_backup.BackupError, match="state.bin does not match its SHA256SUMS"):
         tersane_backup.backup_vault(vault, str(other))
+
+
+def run_tasks(directory, name, task, extra_vars, *extra):
+    """A play of one task on vault1, with the fixture's settings and ``extra_vars``;
+    the finished run (it may fail)."""
+    play = [{"name": name, "hosts": "vault1", "gather_facts": False, "any_errors_fatal": True,
+             "tasks": [dict(task, name=name)]}]
+    path = directory / (name.lower().replace(" ", "-") + ".yml")
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOCAL_TEMP=str(directory / ".ansible-tmp"))
+    env.pop("ANSIBLE_VAULT_PASSWORD_FILE", None)
+    command = [ANSIBLE_PLAYBOOK, "-i", str(directory / "hosts.yml"), str(path),
+               "--vault-password-file", str(directory / "vault-pass"), "-e", "@" + str(directory / "settings.json"),
+               "-e", json.dumps(extra_vars), *extra]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def rotate(directory, name, *extra):
+    """playbooks/rotate_secrets.yml's first play (the secret_rotation role) on its own:
+    the second, site.yml, converges a whole platform, which test_secret_rotation_engine.py
+    runs on the engine."""
+    table = {"orders-amqp": {"store": {"vault": "orders/amqp"}},
+             "postgres": {"store": {"vault": "postgres"}, "applies": "postgres_superuser"},
+             "absent": {"store": {"vault": "not/there"}}}
+    settings = {"platform_secrets": table, "rotate_secret": name}  # pragma: allowlist secret
+    settings["secret_rotation_vault_host"] = "vault1"  # pragma: allowlist secret
+    settings["secret_rotation_postgres_host"] = "vault1"  # pragma: allowlist secret
+    settings["secret_rotation_postgres_container"] = "no-such-postgres"  # pragma: allowlist secret
+    role = {"ansible.builtin.include_role": {"name": "tersane.platform.secret_rotation"}}
+    return run_tasks(directory, "Rotate", role, settings, *extra)
+
+
+def said(result):
+    """The run's output with its line wrapping undone."""
+    return " ".join(result.stdout.split())
+
+
+def kv_writes(fake, key):
+    return [body for method, path, body in fake.requests
+            if method in ("PUT", "POST") and path == "/v1/%s/data/%s" % (MOUNT, key)]
+
+
+def test_a_secret_kept_in_vault_is_rotated_as_a_new_version_check_and_set(project, fake):
+    """The key gets a new random value in a new version, the secret's other keys are
+    kept, the write carries cas = the version read, and no value, old or new, is in the
+    output at -vvv."""
+    converge(project)
+    versions = fake.kv[MOUNT + "/"]["orders/amqp"]
+    versions.append(dict(versions[-1], user="orders"))  # a second key, set by the operator
+    before = versions[-1]["password"]
+
+    result = rotate(project, "orders-amqp", "-vvv")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert len(versions) == 3
+    assert versions[-1]["user"] == "orders" and set(versions[-1]) == {"password", "user"}
+    after = versions[-1]["password"]
+    assert after != before and len(after) == 32 and after.isalnum()
+    assert kv_writes(fake, "orders/amqp")[-1]["options"] == {"cas": 2}
+    assert [v for v in (before, after) if v in result.stdout or v in result.stderr] == []
+    assert versions[1]["password"] == before  # the history keeps what it replaced
+
+
+def test_a_change_made_meanwhile_is_not_overwritten(project, fake):
+    """Another writer changes the secret between the role's read and its write: Vault
+    refuses the write (cas), the run fails saying so, and the other writer's value stays."""
+    converge(project)
+    versions = fake.kv[MOUNT + "/"]["orders/amqp"]
+    kv2 = fake.kv2
+
+    def other_writer_first(method, mount, key, body):
+        if method == "PUT" and key == "orders/amqp" and len(versions) == 1:
+            versions.append({"password": "theirs-" + secrets.token_hex(8)})  # pragma: allowlist secret
+        return kv2(method, mount, key, body)
+
+    fake.kv2 = other_writer_first
+    result = rotate(project, "orders-amqp")
+    assert result.returncode != 0, result.stdout[-6000:]
+    assert "Vault did not take the new version of tersane/dev/orders/amqp" in said(result)
+    assert "InvalidRequest" in result.stdout  # hvac's name for Vault's 400 "check-and-set parameter did not match"
+    assert "changed after version 1 was read: check that change, then rotate again" in said(result)
+    assert "before Vault took a new value and nothing else changed" in said(result)
+    assert len(versions) == 2 and versions[-1]["password"].startswith("theirs-")
+
+
+def test_when_the_server_refuses_the_new_value_the_previous_one_is_current_again(project, fake):
+    """The PostgreSQL superuser's password kept in Vault: Vault takes the new version,
+    then PostgreSQL cannot be told (its container is not there), so the previous value
+    is written back as the current version and the run fails naming both."""
+    converge(project)
+    versions = fake.kv[MOUNT + "/"]["postgres"]
+    before = versions[-1]["password"]
+    result = rotate(project, "postgres")
+    assert result.returncode != 0
+    assert "Rotating postgres failed, so version 1's value is the current one again in Vault" in said(result)
+    assert len(versions) == 3 and versions[1]["password"] != before and versions[2]["password"] == before
+    assert [body["options"] for body in kv_writes(fake, "postgres")[-2:]] == [{"cas": 1}, {"cas": 2}]
+    assert before not in result.stdout and versions[1]["password"] not in said(result)
+
+
+def test_a_secret_vault_does_not_hold_is_refused_before_any_write(project, fake):
+    converge(project)
+    writes = [w for w in fake.writes() if w[1].startswith("/v1/%s/" % MOUNT)]
+    result = rotate(project, "absent")
+    assert result.returncode != 0
+    assert "tersane/dev/not/there could not be read from Vault" in said(result)
+    assert "converge once (site.yml) so that vault_generated_secrets makes it" in said(result)
+    assert [w for w in fake.writes() if w[1].startswith("/v1/%s/" % MOUNT)] == writes
+
+
+def restore_snapshot(directory, snapshot, *extra):
+    """The vault role's snapshot_restore, as the backup role's restore runs it with
+    backup_restore_vault."""
+    return run_tasks(directory, "Restore", {"ansible.builtin.include_role": {
+        "name": "tersane.platform.vault", "tasks_from": "snapshot_restore"}}, {"vault_snapshot_file": str(snapshot)},
+        *extra)
+
+
+def test_a_raft_snapshot_is_restored_as_the_automation_account(project, fake, tmp_path):
+    """A backup set's raft snapshot goes back through sys/storage/raft/snapshot: the
+    secrets and policies written after it are gone, Vault is left unsealed and active,
+    and the call was the automation account's (the root token is revoked by then)."""
+    converge(project, "-e", "platform_backups=true", "-e", "backup_uid=%d" % os.getuid(),
+             "-e", "backup_gid=%d" % os.getgid())
+    assert fake.rules(fake.policies["platform-admin"])[-2:] == [
+        ("sys/storage/raft/snapshot", ["read", "update", "sudo"]),
+        ("sys/storage/raft/snapshot-force", ["update", "sudo"])]
+    identity = project / "identity" / "backup-snapshot"
+    snapshot = fake.raft_snapshot()
+    (tmp_path / "raft.snap").write_bytes(snapshot)
+    postgres = fake.kv[MOUNT + "/"]["postgres"][-1]["password"]
+    fake.kv[MOUNT + "/"]["postgres"].append({"password": "after-the-backup"})  # pragma: allowlist secret
+    fake.kv[MOUNT + "/"]["late"] = [{"password": "written-after-the-backup"}]  # pragma: allowlist secret
+    assert identity.exists()
+
+    result = restore_snapshot(project, tmp_path / "raft.snap", "-vvv")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert fake.restored == 1
+    assert fake.kv[MOUNT + "/"]["postgres"][-1]["password"] == postgres
+    assert "late" not in fake.kv[MOUNT + "/"]
+    restore_calls = [r for r in fake.requests if r[1] == "/v1/sys/storage/raft/snapshot" and r[0] != "GET"]
+    assert [r[2] for r in restore_calls] == [len(snapshot)]
+    assert ("PUT", "sys/storage/raft/snapshot") in fake.authenticated  # with a token the policy allows
+    assert fake.root_token in fake.revoked
+    assert not fake.sealed
+    assert [t for t in fake.tokens if t in result.stdout] == []
+
+
+def test_a_snapshot_vault_refuses_replaces_nothing_and_says_why(project, fake, tmp_path):
+    converge(project)
+    (tmp_path / "raft.snap").write_bytes(b"\x1f\x8b" + b"not a snapshot")
+    before = json.dumps(fake.kv, sort_keys=True)
+    result = restore_snapshot(project, tmp_path / "raft.snap")
+    assert result.returncode != 0
+    assert "Vault did not restore %s (HTTP 400: failed to read snapshot file" % (tmp_path / "raft.snap") in said(result)
+    assert "Nothing was replaced" in said(result)
+    assert fake.restored == 0 and json.dumps(fake.kv, sort_keys=True) == before

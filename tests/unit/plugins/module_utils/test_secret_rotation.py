@@ -24,6 +24,13 @@ def test_an_entry_is_filled_in():
     assert rotation_plan(TABLE, "orders-db")["length"] == 48
 
 
+def test_a_vault_store_names_the_secret_and_its_key():
+    table = {"orders-amqp": {"store": {"vault": "orders/amqp"}},
+             "postgres": {"store": {"vault": "postgres", "key": "superuser"}, "applies": "postgres_superuser"}}
+    assert rotation_plan(table, "orders-amqp")["store"] == {"type": "vault", "path": "orders/amqp", "key": "password"}
+    assert rotation_plan(table, "postgres")["store"] == {"type": "vault", "path": "postgres", "key": "superuser"}
+
+
 @pytest.mark.parametrize("name, said", [
     ("", "rotate_secret is not set: name the secret to rotate (one of: orders-db, postgres)"),
     ("redis", "rotate_secret: 'redis' is not in platform_secrets (known: orders-db, postgres)"),  # pragma: allowlist secret
@@ -40,6 +47,11 @@ def test_an_unknown_name_is_refused_with_the_known_ones(name, said):
     ({"store": {"file": "/a", "vault": "b"}}, "platform_secrets.x.store: give file, the path"),
     ({"store": {}}, "platform_secrets.x.store: give file, the path"),
     ({"store": {"file": "relative/path"}}, "platform_secrets.x.store.file: 'relative/path' is not an absolute path"),
+    ({"store": {"vault": "/postgres"}}, "platform_secrets.x.store.vault: '/postgres' is not a secret's path"),
+    ({"store": {"vault": "orders/../postgres"}}, "platform_secrets.x.store.vault: 'orders/../postgres' is not"),
+    ({"store": {"vault": "orders//amqp"}}, "platform_secrets.x.store.vault: 'orders//amqp' is not"),
+    ({"store": {"vault": "orders", "key": "pass word"}}, "platform_secrets.x.store.key: 'pass word' is not a key"),
+    ({"store": {"vault": "orders", "mount": "kv"}}, "platform_secrets.x.store: give file, the path"),
     ({"store": {"file": "/a"}, "applies": "mysql"}, "platform_secrets.x.applies: 'mysql' is not one of"),
     ({"store": {"file": "/a"}, "length": 8}, "platform_secrets.x.length: 8 is not a number from 16 to 128"),
 ])
