@@ -305,9 +305,14 @@ def test_killing_a_worker_moves_its_replica_and_a_client_sees_at_most_the_health
     window = (healthcheck["Interval"] * healthcheck["Retries"] + healthcheck["Timeout"]) / 1e9
     result = {}
 
-    client = threading.Thread(target=probe_api, args=(apps, 45, result))
+    client = threading.Thread(target=probe_api, args=(apps, 45, result, "probe-kill"))
     client.start()
-    time.sleep(5)
+    # the client must be on the swarm's network before the worker dies: a container
+    # still being attached then can find its overlay network gone ("network not found")
+    wait_until(lambda: not client.is_alive() or apps.succeeds(
+        "sh", "-c", "docker inspect -f '{{.State.Running}}' probe-kill | grep -qx true"), 60, "the probing client running")
+    assert client.is_alive(), "the probing client did not start: %s" % result
+    time.sleep(3)
     # the worker goes away as a powered-off machine would: its engine and tasks with it
     engine.containers.get(nodes["monitoring"].container).kill()
     try:
