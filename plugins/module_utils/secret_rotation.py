@@ -7,7 +7,7 @@ playbooks/rotate_secrets.yml rotates one secret by name: a new random value goes
 to where the inventory reads it from (a file on the controller, as
 ansible.builtin.password lookups keep them, or a key of a KV v2 secret in Vault,
 written as a new version with check-and-set), the server that checks it learns it where the converge cannot teach it (the
-PostgreSQL superuser the roles log in as), and a converge hands it to every
+PostgreSQL superuser and the RabbitMQ administrator the roles log in as), and a converge hands it to every
 consumer, restarting only those whose secret changed.
 """
 
@@ -20,7 +20,7 @@ import os
 import re
 from typing import Any, Dict, Mapping, Optional
 
-APPLIES = ("converge", "postgres_superuser")
+APPLIES = ("converge", "postgres_superuser", "rabbitmq_admin")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 VAULT_PATH_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")

@@ -1,17 +1,19 @@
 """playbooks/rotate_secrets.yml on the real engine (inventory tests/integration/rotation):
-PostgreSQL and Redis built from Debian packages, and two stand-in application
+PostgreSQL, Redis and RabbitMQ built from Debian packages, and two stand-in application
 services, of which shop-api reads the password of PostgreSQL user shop. The
 secrets are ansible.builtin.password lookup files on the controller.
 
 Rotating PostgreSQL's superuser: the server takes the new password (sent as a SCRAM
-verifier) and refuses the old one, and no application service restarts. Rotating the
+verifier) and refuses the old one, and no application service restarts. Rotating
+RabbitMQ's administrator: the broker takes the new password and refuses the old one,
+the converge that follows logs in with it, and the broker does not restart. Rotating the
 shop user's password: PostgreSQL takes it, shop-api restarts with it in its secret
 file, healthy, and reporter, which does not use it, is left running. No value, old
 or new, appears in the output of the run at -vvv. An unknown name, or a failure of
 the server to take the new value, changes nothing.
 
 Uses the images the Molecule scenarios build first in CI (tersane/postgres,
-tersane/redis, tersane/standin); outside CI a machine without them skips."""
+tersane/redis, tersane/rabbitmq, tersane/standin); outside CI a machine without them skips."""
 
 import os
 import subprocess
@@ -22,11 +24,13 @@ import docker
 import psycopg2
 import pytest
 import redis
+import requests
 
 PROJECT = Path(__file__).resolve().parents[2]
 INVENTORY = PROJECT / "tests" / "integration" / "rotation" / "hosts.yml"
 SECRETS = Path("/var/lib/tersane-test/rottest/secrets")
-IMAGES = ("tersane/postgres:15-bookworm", "tersane/redis:7.0-bookworm", "tersane/standin:bookworm")
+IMAGES = ("tersane/postgres:15-bookworm", "tersane/redis:7.0-bookworm", "tersane/rabbitmq:3.10-bookworm",
+          "tersane/standin:bookworm")
 
 
 def playbook(name, *args):
@@ -48,6 +52,11 @@ def can_log_in(user, password, database="postgres"):
         return True
     except psycopg2.OperationalError:
         return False
+
+
+def rabbitmq_status(user, password):
+    """The management API's answer to ``user`` logging in: 200, or 401 for a wrong password."""
+    return requests.get("http://127.0.0.1:48673/api/whoami", auth=(user, password), timeout=10).status_code
 
 
 def started(name):
@@ -125,12 +134,32 @@ def test_redis_restarts_with_its_new_password(platform):
         redis.Redis(port=48379, password=old).ping()
 
 
+def test_the_rabbitmq_administrator_takes_the_new_password_and_the_broker_does_not_restart(platform):
+    old = secret("rabbitmq-admin")
+    assert rabbitmq_status("admin", old) == 200
+    broker = started("rabbitmq")
+    result = playbook("rotate_secrets.yml", "-e", "rotate_secret=rabbitmq-admin", "-vvv")
+    assert result.returncode == 0, result.stdout[-4000:]
+    new = secret("rabbitmq-admin")
+    assert new != old and len(new) == 32
+    assert rabbitmq_status("admin", new) == 200 and rabbitmq_status("admin", old) == 401
+    assert started("rabbitmq") == broker and health("rabbitmq") == "healthy"
+    # The converge wrote it where a first start on an empty volume would read it.
+    config = platform.containers.get("rottest_rabbitmq").exec_run(
+        ["cat", "/run/secrets/rabbitmq/advanced.config"]).output.decode()
+    assert '{default_pass, <<"%s"/utf8>>}' % new in config
+    assert old not in result.stdout + result.stderr and new not in result.stdout + result.stderr
+    logs = platform.containers.get("rottest_rabbitmq").logs().decode()
+    assert new not in logs and old not in logs
+
+
 def test_an_unknown_name_changes_nothing(platform):
-    before = {name: secret(name) for name in ("postgres", "shop-db", "redis")}
-    result = playbook("rotate_secrets.yml", "-e", "rotate_secret=rabbitmq")
+    before = {name: secret(name) for name in ("postgres", "shop-db", "redis", "rabbitmq-admin")}
+    result = playbook("rotate_secrets.yml", "-e", "rotate_secret=kafka")
     assert result.returncode != 0
     said = " ".join(result.stdout.split())
-    assert "rotate_secret: 'rabbitmq' is not in platform_secrets (known: postgres, redis, shop-db)" in said  # pragma: allowlist secret
+    known = "postgres, rabbitmq-admin, redis, shop-db"
+    assert "rotate_secret: 'kafka' is not in platform_secrets (known: %s)" % known in said  # pragma: allowlist secret
     assert "PLAY [Docker engine and images]" not in result.stdout
     assert {name: secret(name) for name in before} == before
 

@@ -13,6 +13,7 @@ from ansible_collections.tersane.platform.plugins.module_utils.secret_rotation i
 TABLE = {
     "postgres": {"store": {"file": "/srv/secrets/postgres"}, "applies": "postgres_superuser"},
     "orders-db": {"store": {"file": "/srv/secrets/orders-db"}, "length": 48},
+    "rabbitmq-admin": {"store": {"file": "/srv/secrets/rabbitmq-admin"}, "applies": "rabbitmq_admin"},
 }
 
 
@@ -22,6 +23,7 @@ def test_an_entry_is_filled_in():
         "applies": "postgres_superuser", "length": 32, "description": ""}
     assert rotation_plan(TABLE, "orders-db")["applies"] == "converge"
     assert rotation_plan(TABLE, "orders-db")["length"] == 48
+    assert rotation_plan(TABLE, "rabbitmq-admin")["applies"] == "rabbitmq_admin"
 
 
 def test_a_vault_store_names_the_secret_and_its_key():
@@ -32,8 +34,8 @@ def test_a_vault_store_names_the_secret_and_its_key():
 
 
 @pytest.mark.parametrize("name, said", [
-    ("", "rotate_secret is not set: name the secret to rotate (one of: orders-db, postgres)"),
-    ("redis", "rotate_secret: 'redis' is not in platform_secrets (known: orders-db, postgres)"),  # pragma: allowlist secret
+    ("", "rotate_secret is not set: name the secret to rotate (one of: orders-db, postgres, rabbitmq-admin)"),
+    ("redis", "rotate_secret: 'redis' is not in platform_secrets (known: orders-db, postgres, rabbitmq-admin)"),  # pragma: allowlist secret
 ])
 def test_an_unknown_name_is_refused_with_the_known_ones(name, said):
     with pytest.raises(RotationError) as error:
@@ -52,7 +54,7 @@ def test_an_unknown_name_is_refused_with_the_known_ones(name, said):
     ({"store": {"vault": "orders//amqp"}}, "platform_secrets.x.store.vault: 'orders//amqp' is not"),
     ({"store": {"vault": "orders", "key": "pass word"}}, "platform_secrets.x.store.key: 'pass word' is not a key"),
     ({"store": {"vault": "orders", "mount": "kv"}}, "platform_secrets.x.store: give file, the path"),
-    ({"store": {"file": "/a"}, "applies": "mysql"}, "platform_secrets.x.applies: 'mysql' is not one of"),
+    ({"store": {"file": "/a"}, "applies": "mysql"}, "platform_secrets.x.applies: 'mysql' is not one of converge, postgres_superuser, rabbitmq_admin"),
     ({"store": {"file": "/a"}, "length": 8}, "platform_secrets.x.length: 8 is not a number from 16 to 128"),
 ])
 def test_a_malformed_entry_is_named(entry, said):
