@@ -40,7 +40,8 @@ otherwise, 503 while sealed):
 * KV v2 under an enabled kv mount with version 2: GET <mount>/data/<path>[?version=N] ->
   {"data": {"data", "metadata": {version, ...}}} (the newest version, or version N) or 404; POST <mount>/data/<path>
   {"data", "options": {"cas"}?} -> {"data": {version, ...}}; a cas that is not the
-  current version -> 400 "check-and-set parameter did not match the current version".
+  current version -> 400 "check-and-set parameter did not match the current version";
+* the PKI engine under an enabled pki mount: fake_vault_pki.py.
 """
 
 import base64
@@ -55,6 +56,8 @@ import uuid
 from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from fake_vault_pki import PkiMount
 
 
 class FakeVault:
@@ -79,6 +82,7 @@ class FakeVault:
         self.audit = {}
         self.mounts = {"sys/": {"type": "system", "options": {}}, "secret/": {"type": "kv", "options": {"version": "2"}}}
         self.kv = {"secret/": {}}
+        self.pki = {}  # mount -> PkiMount
         self.auth = {"token/": {"type": "token", "description": "token based credentials"}}
         self.policies = {"default": "", "root": ""}
         self.roles = {}
@@ -300,6 +304,8 @@ class FakeVault:
             options = {k: str(v) for k, v in (body.get("options") or {}).items()}
             self.mounts[name] = {"type": body["type"], "options": options, "description": body.get("description", "")}
             self.kv[name] = {}
+            if body["type"] == "pki":
+                self.pki[name] = PkiMount()
             return 204, None
         if path == "sys/auth" and method == "GET":
             return 200, {"data": {name: dict(spec) for name, spec in self.auth.items()}}
@@ -323,6 +329,8 @@ class FakeVault:
         if mount and self.mounts[mount]["type"] == "kv" and self.mounts[mount]["options"].get("version") == "2" \
                 and rest.startswith("data/"):
             return self.kv2(method, mount, rest[len("data/"):], body)
+        if mount in self.pki:
+            return self.pki[mount].handle(method, rest, body if method != "GET" else None)
         return 404, {"errors": []}
 
     def approle(self, method, rest, body):

@@ -391,3 +391,58 @@ def test_a_snapshot_vault_refuses_replaces_nothing_and_says_why(project, fake, t
     assert "Vault did not restore %s (HTTP 400: failed to read snapshot file" % (tmp_path / "raft.snap") in said(result)
     assert "Nothing was replaced" in said(result)
     assert fake.restored == 0 and json.dumps(fake.kv, sort_keys=True) == before
+
+
+def test_the_platform_ca_is_made_in_vault_and_each_service_issues_for_its_own_names_only(project, fake, tmp_path):
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    converge(project)
+    writes = len([r for r in fake.authenticated if r[0] == "PUT"])
+    check = converge(project, "--check", "-e", "vault_pki_enabled=true")  # an existing Vault, before its CA
+    assert recap(check)["changed"] != "0"
+    assert len([r for r in fake.authenticated if r[0] == "PUT"]) == writes and fake.pki == {}
+
+    first = converge(project, "-e", "vault_pki_enabled=true", "-vvv")
+    root, intermediate = fake.pki["tersane/pki/"], fake.pki["tersane/pki_int/"]
+    assert fake.mounts["tersane/pki/"]["type"] == fake.mounts["tersane/pki_int/"]["type"] == "pki"
+    root_cert, intermediate_cert = root.issuer[2], intermediate.issuer[2]
+    intermediate_cert.verify_directly_issued_by(root_cert)
+    assert root_cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "tersane root CA"
+    assert intermediate_cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "tersane intermediate CA"
+    assert intermediate.issuer[3] == [root_cert.public_bytes(serialization_pem()).decode()]  # the chain up to the root
+    assert intermediate.roles["orders"]["allowed_domains"] == ["orders", "tersane_orders"]
+    assert intermediate.roles["orders"]["max_ttl"] == 365 * 86400
+    assert ("tersane/pki_int/issue/orders", ["update"]) in fake.rules(fake.policies["service-orders"])
+    assert "PRIVATE KEY" not in first.stdout + first.stderr  # the CAs' keys stay in Vault
+
+    # The orders service, logged in with its own files, gets a certificate for its names.
+    identity = project / "identity" / "orders"
+    status, login = fake.api("PUT", "/v1/auth/approle/login", {
+        "role_id": (identity / "role_id").read_text(), "secret_id": (identity / "secret_id").read_text()}, None)
+    token = login["auth"]["client_token"]
+    status, issued = fake.api("PUT", "/v1/tersane/pki_int/issue/orders",
+                              {"common_name": "tersane_orders", "alt_names": "orders,localhost", "ip_sans": "127.0.0.1"},
+                              token)
+    assert status == 200, issued
+    certificate = x509.load_pem_x509_certificate(issued["data"]["certificate"].encode())
+    certificate.verify_directly_issued_by(intermediate_cert)
+    usages = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(usages) == [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+    # ...and none for another service's name, whether through its own role or the other's.
+    refused = fake.api("PUT", "/v1/tersane/pki_int/issue/orders", {"common_name": "invoicer"}, token)
+    assert refused == (400, {"errors": ["common name invoicer not allowed by this role"]})
+    assert fake.api("PUT", "/v1/tersane/pki_int/issue/invoicer", {"common_name": "invoicer"}, token)[0] == 403
+
+    # Later runs (as the automation AppRole) keep the CAs and bring the roles in line.
+    again = converge(project, "-e", "vault_pki_enabled=true")
+    assert recap(again)["changed"] == "0", again.stdout[-3000:]
+    longer = converge(project, "-e", "vault_pki_enabled=true", "-e", "vault_pki_cert_max_days=30")
+    assert recap(longer)["changed"] == "1", longer.stdout[-3000:]
+    assert intermediate.roles["orders"]["max_ttl"] == intermediate.roles["invoicer"]["max_ttl"] == 30 * 86400
+    assert (root.issuer[2], intermediate.issuer[2]) == (root_cert, intermediate_cert)
+
+
+def serialization_pem():
+    from cryptography.hazmat.primitives import serialization
+    return serialization.Encoding.PEM
