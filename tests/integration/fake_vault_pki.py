@@ -15,6 +15,8 @@ AppRole gets. Paths, under a mount of type pki:
 * PUT intermediate/set-signed {certificate} -> {"data": {imported_issuers, imported_keys}}; 400
   when the certificate is not for a key this mount generated;
 * GET cert/ca -> {"data": {"certificate": <the default issuer's certificate>}};
+* GET cert/ca_chain -> {"data": {"certificate": <the default issuer's certificate and the
+  chain above it, concatenated PEM>}};
 * GET/PUT roles/<name> -> {"data": {allowed_domains, allow_bare_domains, ...}} / 204; GET of
   a missing role -> 404;
 * PUT issue/<name> {common_name, alt_names?, ip_sans?, ttl?} -> {"data": {certificate,
@@ -22,6 +24,9 @@ AppRole gets. Paths, under a mount of type pki:
   "common name X not allowed by this role" (or a subject alternative name) when the role
   does not allow it, or when it enforces hostnames (enforce_hostnames, the default) and X is
   not one (an underscore); a ttl beyond the role's max_ttl is cut to it.
+* PUT sign/<name> {csr, common_name?, ttl?} -> {"data": {certificate, issuing_ca, ca_chain,
+  serial_number, expiration}}: the request's own key, common name and subject alternative
+  names (the role's use_csr_common_name and use_csr_sans defaults), checked as for issue.
 """
 
 import datetime
@@ -94,6 +99,9 @@ class PkiMount:
                                   "default_follows_latest_issuer": False}}
         if rest == "cert/ca" and method == "GET":
             return 200, {"data": {"certificate": pem(self.issuer[2]) if self.issuer else ""}}
+        if rest == "cert/ca_chain" and method == "GET":
+            chain = "".join([pem(self.issuer[2])] + self.issuer[3]) if self.issuer else ""
+            return 200, {"data": {"certificate": chain}}
         if rest == "root/generate/internal" and method == "PUT":
             key = new_key(body.get("key_type", "rsa"), body.get("key_bits", 0))
             name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, body["common_name"])])
@@ -152,6 +160,8 @@ class PkiMount:
             return 204, None
         if rest.startswith("issue/") and method == "PUT":
             return self.issue(rest[len("issue/"):], body)
+        if rest.startswith("sign/") and method == "PUT":
+            return self.sign(rest[len("sign/"):], body)
         return 404, {"errors": []}
 
     def allows(self, role, name):
@@ -162,34 +172,66 @@ class PkiMount:
         return role["allow_bare_domains"] and name in role["allowed_domains"]
 
     def issue(self, role_name, body):
+        names = [n for n in str(body.get("alt_names", "")).split(",") if n]
+        addresses = [a for a in str(body.get("ip_sans", "")).split(",") if a]
+        key = new_key(self.roles[role_name]["key_type"], self.roles[role_name]["key_bits"]) \
+            if role_name in self.roles else None
+        status, answer = self.certify(role_name, body.get("common_name", ""), names, addresses, body.get("ttl"),
+                                      key.public_key() if key else None)
+        if status == 200:
+            answer["data"].update({
+                "private_key": key.private_bytes(serialization.Encoding.PEM,  # pragma: allowlist secret
+                                                 serialization.PrivateFormat.TraditionalOpenSSL,
+                                                 serialization.NoEncryption()).decode(),
+                "private_key_type": "ec"})  # pragma: allowlist secret
+        return status, answer
+
+    def sign(self, role_name, body):
+        try:
+            request = x509.load_pem_x509_csr(str(body.get("csr", "")).encode())
+        except ValueError:
+            return 400, {"errors": ["could not parse CSR"]}
+        common_names = request.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        try:
+            sans = request.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except x509.ExtensionNotFound:
+            sans = x509.SubjectAlternativeName([])
+        names = list(sans.get_values_for_type(x509.DNSName))
+        addresses = [str(a) for a in sans.get_values_for_type(x509.IPAddress)]
+        common_name = common_names[0].value if common_names else body.get("common_name", "")
+        role = self.roles.get(role_name)
+        key = request.public_key()
+        if role and role["key_type"] == "ec" and not (isinstance(key, ec.EllipticCurvePublicKey)
+                                                      and key.curve.key_size == role["key_bits"]):
+            return 400, {"errors": ["role requires keys of type ec with %s bits" % role["key_bits"]]}
+        return self.certify(role_name, common_name, names, addresses, body.get("ttl"), request.public_key())
+
+    def certify(self, role_name, common_name, names, addresses, ttl, public_key):
+        """A certificate of the role for these names and this public key, or Vault's refusal."""
         if role_name not in self.roles:
             return 400, {"errors": ["unknown role: %s" % role_name]}
         if not self.issuer:
             return 400, {"errors": ["no default issuer currently configured"]}
         role = self.roles[role_name]
-        common_name = body.get("common_name", "")
         if not self.allows(role, common_name):
             return 400, {"errors": ["common name %s not allowed by this role" % common_name]}
-        names = [n for n in str(body.get("alt_names", "")).split(",") if n]
         for name in names:
             if not self.allows(role, name):
                 return 400, {"errors": ["subject alternative name %s not allowed by this role" % name]}
-        addresses = [a for a in str(body.get("ip_sans", "")).split(",") if a]
         if addresses and not role["allow_ip_sans"]:
             return 400, {"errors": ["IP Subject Alternative Names are not allowed in this role"]}
-        ttl = seconds(body.get("ttl") or role["ttl"] or role["max_ttl"] or 2764800)
+        ttl = seconds(ttl or role["ttl"] or role["max_ttl"] or 2764800)
         if role["max_ttl"]:
             ttl = min(ttl, role["max_ttl"])
-        key = new_key(role["key_type"], role["key_bits"])
         now = datetime.datetime.now(datetime.timezone.utc)
         usages = ([ExtendedKeyUsageOID.SERVER_AUTH] if role["server_flag"] else []) + \
             ([ExtendedKeyUsageOID.CLIENT_AUTH] if role["client_flag"] else [])
-        sans = [x509.DNSName(n) for n in [common_name] + names] + \
-            [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
+        dns = [common_name] + [n for n in names if n != common_name]
+        sans = [x509.DNSName(n) for n in dns] + [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
         not_after = min(now + datetime.timedelta(seconds=ttl), self.issuer[2].not_valid_after_utc)
         certificate = (x509.CertificateBuilder()
                        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-                       .issuer_name(self.issuer[2].subject).public_key(key.public_key())
+                       .issuer_name(self.issuer[2].subject).public_key(public_key)
                        .serial_number(x509.random_serial_number())
                        .not_valid_before(now - datetime.timedelta(seconds=30)).not_valid_after(not_after)
                        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -200,10 +242,7 @@ class PkiMount:
                            self.issuer[1].public_key()), critical=False)
                        .sign(self.issuer[1], hashes.SHA256()))
         self.issued.append(certificate.serial_number)
-        private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                    serialization.NoEncryption()).decode()
         return 200, {"data": {"certificate": pem(certificate), "issuing_ca": pem(self.issuer[2]),
                               "ca_chain": [pem(self.issuer[2])] + self.issuer[3],
-                              "private_key": private, "private_key_type": "ec",  # pragma: allowlist secret
                               "serial_number": format(certificate.serial_number, "x"),
                               "expiration": int(not_after.timestamp())}}

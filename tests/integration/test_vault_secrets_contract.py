@@ -411,7 +411,7 @@ def test_the_platform_ca_is_made_in_vault_and_each_service_issues_for_its_own_na
     assert root_cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "tersane root CA"
     assert intermediate_cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "tersane intermediate CA"
     assert intermediate.issuer[3] == [root_cert.public_bytes(serialization_pem()).decode()]  # the chain up to the root
-    assert intermediate.roles["orders"]["allowed_domains"] == ["orders", "tersane_orders"]
+    assert intermediate.roles["orders"]["allowed_domains"] == ["orders", "tersane_orders", "vault1"]
     assert intermediate.roles["orders"]["max_ttl"] == 365 * 86400
     assert ("tersane/pki_int/issue/orders", ["update"]) in fake.rules(fake.policies["service-orders"])
     assert "PRIVATE KEY" not in first.stdout + first.stderr  # the CAs' keys stay in Vault
@@ -441,6 +441,82 @@ def test_the_platform_ca_is_made_in_vault_and_each_service_issues_for_its_own_na
     assert recap(longer)["changed"] == "1", longer.stdout[-3000:]
     assert intermediate.roles["orders"]["max_ttl"] == intermediate.roles["invoicer"]["max_ttl"] == 30 * 86400
     assert (root.issuer[2], intermediate.issuer[2]) == (root_cert, intermediate_cert)
+
+
+def pem_blocks(text):
+    from cryptography import x509
+    return x509.load_pem_x509_certificates(text.encode())
+
+
+def test_vault_signs_a_services_request_and_the_key_stays_on_its_host(project, fake, tmp_path):
+    """The pki role's issue tasks with pki_vault_enabled: a certificate that names a
+    vault_role is signed through <pki_int>/sign/<role> as the automation AppRole; one
+    without is signed by the local CA; ca.pem trusts both."""
+    from cryptography.hazmat.primitives import serialization
+
+    converge(project, "-e", "vault_pki_enabled=true")
+    owner = {"owner": str(os.getuid()), "group": str(os.getgid())}
+    certificates = [
+        dict(owner, name="service-orders", dir=str(tmp_path / "tls-services" / "orders"), common_name="orders",
+             sans=["DNS:tersane_orders", "DNS:orders", "DNS:vault1", "DNS:localhost", "IP:127.0.0.1"],
+             vault_role="orders"),
+        dict(owner, name="local", dir=str(tmp_path / "tls-services" / "local"), common_name="local",
+             sans=["DNS:local"])]
+    issue_tasks = {"name": "tersane.platform.pki", "tasks_from": "issue"}
+    play = [{"name": "Certificates", "hosts": "vault1", "gather_facts": False,
+             "tasks": [{"name": "Issue", "ansible.builtin.include_role": issue_tasks}]}]
+    (project / "issue.yml").write_text(yaml.safe_dump(play, sort_keys=False))
+    settings = {"pki_certificates": certificates, "pki_ca_dir": str(tmp_path / "local-ca"),
+                "pki_install_python_deps": False, "pki_vault_enabled": True, "pki_vault_host": "vault1",
+                "pki_vault_automation_file": str(project / "keys" / "tersane-automation.yml")}
+    (project / "pki.json").write_text(json.dumps(settings))
+
+    def issue(*extra):
+        return playbook(project, project / "issue.yml", "-e", "@" + str(project / "pki.json"), *extra)
+
+    intermediate = fake.pki["tersane/pki_int/"]
+    first = issue("-vvv")
+    assert first.returncode == 0, first.stdout[-5000:]
+    assert "PRIVATE KEY" not in first.stdout + first.stderr
+    orders = tmp_path / "tls-services" / "orders"
+    leaf, issuing = pem_blocks((orders / "cert.pem").read_text())
+    leaf.verify_directly_issued_by(intermediate.issuer[2])
+    assert issuing == intermediate.issuer[2]  # the chain a peer that trusts only the root needs
+    key = serialization.load_pem_private_key((orders / "key.pem").read_bytes(), None)
+    assert leaf.public_key() == key.public_key()  # Vault signed the host's own key
+    names = leaf.extensions.get_extension_for_class(x509_module().SubjectAlternativeName).value
+    assert sorted(map(str, names.get_values_for_type(x509_module().DNSName))) == [
+        "localhost", "orders", "tersane_orders", "vault1"]
+    local_ca, *vault_chain = pem_blocks((orders / "ca.pem").read_text())
+    assert vault_chain == [intermediate.issuer[2], fake.pki["tersane/pki/"].issuer[2]]
+    (local_leaf,) = pem_blocks((tmp_path / "tls-services" / "local" / "cert.pem").read_text())
+    local_leaf.verify_directly_issued_by(local_ca)
+    assert (tmp_path / "tls-services" / "local" / "ca.pem").read_text() == (orders / "ca.pem").read_text()
+    assert len(intermediate.issued) == 1
+
+    again = issue()
+    assert again.returncode == 0 and recap(again)["changed"] == "0", again.stdout[-3000:]
+    checked = issue("--check", "-e", "pki_renew_before_days=400")
+    assert checked.returncode == 0 and recap(checked)["changed"] != "0", checked.stdout[-3000:]
+    assert len(intermediate.issued) == 1
+    renewed = issue("-e", "pki_renew_before_days=400")  # inside the window of a 365-day certificate
+    assert renewed.returncode == 0, renewed.stdout[-3000:]
+    assert "service-orders: it expires within the renewal window" in renewed.stdout
+    assert len(intermediate.issued) == 2
+    new_leaf = pem_blocks((orders / "cert.pem").read_text())[0]
+    assert new_leaf.serial_number != leaf.serial_number and new_leaf.public_key() == key.public_key()
+
+    certificates[0]["sans"].append("DNS:invoicer")  # another service's name
+    (project / "pki.json").write_text(json.dumps(settings))
+    refused = issue()
+    assert refused.returncode != 0
+    assert "service-orders" in refused.stdout and "not allowed by this role" in refused.stdout
+    assert pem_blocks((orders / "cert.pem").read_text())[0] == new_leaf
+
+
+def x509_module():
+    from cryptography import x509
+    return x509
 
 
 def serialization_pem():
