@@ -23,6 +23,8 @@ import psycopg2
 import pytest
 import requests
 import yaml
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from example_platform import PROJECT, health_by_service, playbook, standin_counter
 
@@ -131,7 +133,7 @@ def vault_image_missing():
 @pytest.mark.skipif(vault_image_missing(),
                     reason="NEUROVA's Vault needs %s, which has no Debian package and no reachable registry here; "
                            "load it with docker load to run this test" % VAULT_IMAGE)
-def test_with_a_vault_host_the_platform_secrets_are_made_in_vault(tmp_path):
+def test_with_a_vault_host_the_platform_secrets_and_certificates_are_made_in_vault(tmp_path):
     extra = tmp_path / "vault.yml"
     extra.write_text("all:\n  children:\n    platform:\n      children:\n        vault:\n"
                      "    vault:\n      hosts:\n        localhost:\n")
@@ -139,7 +141,7 @@ def test_with_a_vault_host_the_platform_secrets_are_made_in_vault(tmp_path):
     settings = {"vault_enabled": True, "vault_port": 61200, "vault_cluster_port": 61201,
                 "vault_install_python_deps": False, "vault_keys_file": str(tmp_path / "keys" / "init.yml"),
                 "vault_generated_secrets": [{"path": "booking"}, {"path": "crm"}],
-                "vault_service_identities": [{"name": "booking"}, {"name": "crm"}]}
+                "vault_service_identities": [{"name": "booking"}, {"name": "crm"}], "vault_pki_enabled": True}
     try:
         result = playbook(EXAMPLE, "site.yml", "-i", str(extra), "--vault-password-file", str(tmp_path / "pass"),
                           "-e", json.dumps(settings))
@@ -147,5 +149,10 @@ def test_with_a_vault_host_the_platform_secrets_are_made_in_vault(tmp_path):
         for name in ("booking", "crm"):
             path = Path("/etc/tersane/neurova/vault-identity") / name / "secret_id"
             assert stat.S_IMODE(path.stat().st_mode) == 0o400
+        # Vault's intermediate CA signed the services' and the data services' certificates
+        for signed in ("tls/services/booking", "tls/services/crm", "tls/postgres", "tls/postgres-client", "tls/redis",
+                       "tls/rabbitmq"):
+            leaf = x509.load_pem_x509_certificates((Path("/etc/tersane/neurova") / signed / "cert.pem").read_bytes())[0]
+            assert leaf.issuer.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "neurova intermediate CA", signed
     finally:
         subprocess.run(["docker", "rm", "-f", "neurova_vault"], capture_output=True, check=False)

@@ -413,6 +413,15 @@ def test_the_platform_ca_is_made_in_vault_and_each_service_issues_for_its_own_na
     assert intermediate.issuer[3] == [root_cert.public_bytes(serialization_pem()).decode()]  # the chain up to the root
     assert intermediate.roles["orders"]["allowed_domains"] == ["orders", "tersane_orders", "vault1"]
     assert intermediate.roles["orders"]["max_ttl"] == 365 * 86400
+    assert (intermediate.roles["orders"]["key_type"], intermediate.roles["orders"]["key_bits"]) == ("ec", 256)
+    # the platform's own services: a server's role for its names, a client's for its user only
+    assert intermediate.roles["postgres"]["allowed_domains"] == ["tersane_postgres", "postgres", "vault1"]
+    client = intermediate.roles["postgres-client"]
+    assert client["allowed_domains"] == ["postgres"]
+    assert (client["server_flag"], client["client_flag"], client["allow_localhost"], client["allow_ip_sans"]) == (
+        False, True, False, False)
+    assert sorted(intermediate.roles) == sorted(["orders", "invoicer", "postgres", "postgres-client", "redis",
+                                                 "redis-client", "rabbitmq", "rabbitmq-client", "exporters", "backup"])
     assert ("tersane/pki_int/issue/orders", ["update"]) in fake.rules(fake.policies["service-orders"])
     assert "PRIVATE KEY" not in first.stdout + first.stderr  # the CAs' keys stay in Vault
 
@@ -460,6 +469,8 @@ def test_vault_signs_a_services_request_and_the_key_stays_on_its_host(project, f
         dict(owner, name="service-orders", dir=str(tmp_path / "tls-services" / "orders"), common_name="orders",
              sans=["DNS:tersane_orders", "DNS:orders", "DNS:vault1", "DNS:localhost", "IP:127.0.0.1"],
              vault_role="orders"),
+        dict(owner, name="superuser", dir=str(tmp_path / "tls-services" / "superuser"), common_name="postgres",
+             client_only=True, vault_role="postgres-client"),
         dict(owner, name="local", dir=str(tmp_path / "tls-services" / "local"), common_name="local",
              sans=["DNS:local"])]
     issue_tasks = {"name": "tersane.platform.pki", "tasks_from": "issue"}
@@ -492,17 +503,21 @@ def test_vault_signs_a_services_request_and_the_key_stays_on_its_host(project, f
     (local_leaf,) = pem_blocks((tmp_path / "tls-services" / "local" / "cert.pem").read_text())
     local_leaf.verify_directly_issued_by(local_ca)
     assert (tmp_path / "tls-services" / "local" / "ca.pem").read_text() == (orders / "ca.pem").read_text()
-    assert len(intermediate.issued) == 1
+    client = pem_blocks((tmp_path / "tls-services" / "superuser" / "cert.pem").read_text())[0]
+    client.verify_directly_issued_by(intermediate.issuer[2])
+    usages = client.extensions.get_extension_for_class(x509_module().ExtendedKeyUsage).value
+    assert [usage.dotted_string for usage in usages] == ["1.3.6.1.5.5.7.3.2"]  # client authentication only
+    assert len(intermediate.issued) == 2
 
     again = issue()
     assert again.returncode == 0 and recap(again)["changed"] == "0", again.stdout[-3000:]
     checked = issue("--check", "-e", "pki_renew_before_days=400")
     assert checked.returncode == 0 and recap(checked)["changed"] != "0", checked.stdout[-3000:]
-    assert len(intermediate.issued) == 1
+    assert len(intermediate.issued) == 2
     renewed = issue("-e", "pki_renew_before_days=400")  # inside the window of a 365-day certificate
     assert renewed.returncode == 0, renewed.stdout[-3000:]
     assert "service-orders: it expires within the renewal window" in renewed.stdout
-    assert len(intermediate.issued) == 2
+    assert len(intermediate.issued) == 4
     new_leaf = pem_blocks((orders / "cert.pem").read_text())[0]
     assert new_leaf.serial_number != leaf.serial_number and new_leaf.public_key() == key.public_key()
 
