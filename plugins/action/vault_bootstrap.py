@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
@@ -25,7 +26,7 @@ from ansible_collections.tersane.platform.plugins.module_utils import vault_init
 from ansible_collections.tersane.platform.plugins.plugin_utils.ansible_vault import NoUsableSecret, encryption_secret
 
 MODULE = "tersane.platform.vault_bootstrap"
-STATUS_FIELDS = ("initialized", "sealed", "threshold", "shares", "progress", "version")
+STATUS_FIELDS = ("initialized", "sealed", "threshold", "shares", "progress", "version", "seal_type")
 
 
 class BootstrapFailure(Exception):
@@ -138,7 +139,7 @@ class ActionModule(ActionBase):
         return vi.SealStatus(initialized=bool(res.get("initialized")), sealed=bool(res.get("sealed", True)),
                              threshold=int(res.get("threshold") or 0), shares=int(res.get("shares") or 0),
                              progress=int(res.get("progress") or 0), seal_type=str(res.get("seal_type") or ""),
-                             version=str(res.get("version") or ""))
+                             version=str(res.get("version") or ""), recovery_seal=bool(res.get("recovery_seal")))
 
     @staticmethod
     def _report(result, res):
@@ -166,6 +167,9 @@ class ActionModule(ActionBase):
         res = self._module("status", args, task_vars)
         self._report(result, res)
         status = self._status(res)
+        if status.auto_unseal and status.initialized and status.sealed:
+            # just restarted: its seal may not have unsealed it yet
+            status = self._status(self._poll_until_unsealed(args, task_vars, result))
         exists = os.path.lexists(keys_file)
         plan = vi.decide(status, keys_file, exists, bool(operator_keys), pgp, args["url"])
         if plan.failure:
@@ -197,8 +201,14 @@ class ActionModule(ActionBase):
 
         done = result["actions"]
         messages = []
-        if vi.INIT in actions:
-            stored = self._initialise(args, task_vars, keys_file, vault, result)
+        if vi.INIT in actions and status.auto_unseal:
+            self._initialise(args, task_vars, keys_file, vault, result, status.seal_type)
+            messages.append("initialised Vault with its '%s' seal (%d recovery keys, threshold %d), recovery keys "
+                            "and root token stored in %s" % (status.seal_type, args["key_shares"],
+                                                             args["key_threshold"], keys_file))
+            self._wait_for_auto_unseal(args, task_vars, result, messages)
+        elif vi.INIT in actions:
+            stored = self._initialise(args, task_vars, keys_file, vault, result, status.seal_type)
             messages.append("initialised Vault (%d keys, threshold %d), keys stored in %s"
                             % (args["key_shares"], args["key_threshold"], keys_file))
 
@@ -218,7 +228,28 @@ class ActionModule(ActionBase):
                     res["submitted"], "unseal_keys" if plan.unseal_from == vi.OPERATOR_KEYS else keys_file))
         result["msg"] = "; ".join(messages + notes) or "Vault is initialised and unsealed"
 
-    def _initialise(self, args, task_vars, keys_file, vault, result):
+    def _poll_until_unsealed(self, args, task_vars, result):
+        """The seal status, read each second until Vault is unsealed or auto_unseal_timeout runs out."""
+        for attempt in range(max(1, args["auto_unseal_timeout"])):
+            if attempt:
+                time.sleep(1)
+            res = self._module("status", args, task_vars)
+            self._report(result, res)
+            if not res.get("sealed", True):
+                break
+        return res
+
+    def _wait_for_auto_unseal(self, args, task_vars, result, messages):
+        """After the initialisation of an auto-unseal Vault: wait until its seal has unsealed it."""
+        if not self._poll_until_unsealed(args, task_vars, result).get("sealed", True):
+            messages.append("its seal unsealed it")
+            return
+        raise BootstrapFailure(
+            "%s; Vault is still sealed %d seconds later: its '%s' seal did not unseal it (Vault's log says why). "
+            "The recovery keys do not unseal; once the seal answers, restart Vault and it unseals itself."
+            % ("; ".join(messages), args["auto_unseal_timeout"], result.get("seal_type", "")))
+
+    def _initialise(self, args, task_vars, keys_file, vault, result, seal_type):
         """Initialise Vault and store its answer; returns the stored document."""
         lib, enc_id, secret = vault
         try:
@@ -236,11 +267,14 @@ class ActionModule(ActionBase):
                                    "running again")
         self._secrets.extend(vi.document_secrets(dict(keys_b64=answer.get("keys_base64") or [],
                                                       keys_hex=answer.get("keys") or [],
+                                                      recovery_keys_b64=answer.get("recovery_keys_base64") or [],
+                                                      recovery_keys_hex=answer.get("recovery_keys") or [],
                                                       root_token=answer.get("root_token"))))
         problem = None
         try:
             doc = vi.build_document(answer, args["key_shares"], args["key_threshold"], bool(args["pgp_keys"]),
-                                    url=args["url"], host=str(task_vars.get("inventory_hostname", "")))
+                                    url=args["url"], host=str(task_vars.get("inventory_hostname", "")),
+                                    seal_type=seal_type)
         except vi.VaultBootstrapError as exc:
             # Unexpected shape: keep Vault's answer as it came, it is the only copy.
             problem = str(exc)

@@ -40,7 +40,7 @@ EXAMPLES = r"""
     path: "platform/pki_int/sign/orders"
     data:
       csr: "{{ request.csr }}"
-  when: current_info | tersane.platform.certificate_renewal(request_info, issuer_info.subject_key_identifier)
+  when: (current_info | tersane.platform.certificate_renewal(request_info, issuer_info.subject_key_identifier)) | length > 0
 """
 
 RETURN = r"""

@@ -48,7 +48,10 @@ UNSEAL = "unseal"
 KEYS_FILE = "keys_file"
 OPERATOR_KEYS = "unseal_keys"
 NEW_KEYS = "init_response"
-SUPPORTED_SEAL_TYPES = ("", "shamir")
+# Seals that unseal Vault on their own (a Transit engine of another Vault, a cloud
+# KMS, an HSM): Vault then gives recovery keys at initialisation, not unseal keys.
+AUTO_SEAL_TYPES = ("transit", "awskms", "gcpckms", "azurekeyvault", "ocikms", "alicloudkms", "pkcs11", "kmip")
+SUPPORTED_SEAL_TYPES = ("", "shamir") + AUTO_SEAL_TYPES
 MAX_SHARES = 255
 REDACTED = "********"
 
@@ -74,6 +77,7 @@ def argument_spec() -> Dict[str, Dict[str, Any]]:
         keys_file=dict(type="path", required=True, no_log=False),
         vault_id=dict(type="str"),
         unseal_keys=dict(type="list", elements="str", no_log=True),
+        auto_unseal_timeout=dict(type="int", default=30),
     )
 
 
@@ -115,6 +119,12 @@ class SealStatus:
     progress: int = 0
     seal_type: str = "shamir"
     version: str = ""
+    recovery_seal: bool = False
+
+    @property
+    def auto_unseal(self) -> bool:
+        """Whether Vault's seal unseals it (and its keys are recovery keys)."""
+        return self.seal_type in AUTO_SEAL_TYPES
 
     @classmethod
     def from_api(cls, doc: Mapping[str, Any]) -> "SealStatus":
@@ -124,12 +134,12 @@ class SealStatus:
         return cls(initialized=bool(doc.get("initialized", True)), sealed=bool(doc["sealed"]),
                    threshold=int(doc.get("t") or 0), shares=int(doc.get("n") or 0),
                    progress=int(doc.get("progress") or 0), seal_type=str(doc.get("type") or ""),
-                   version=str(doc.get("version") or ""))
+                   version=str(doc.get("version") or ""), recovery_seal=bool(doc.get("recovery_seal")))
 
     def as_result(self) -> Dict[str, Any]:
         return dict(initialized=self.initialized, sealed=self.sealed, threshold=self.threshold,
                     shares=self.shares, progress=self.progress, seal_type=self.seal_type,
-                    version=self.version)
+                    version=self.version, recovery_seal=self.recovery_seal)
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,39 @@ def pgp_skip_note(keys_file: str) -> str:
             "unseal with their decrypted keys (the unseal_keys option or 'vault operator unseal')" % keys_file)
 
 
+def auto_unseal_note(seal_type: str) -> str:
+    return ("Vault's '%s' seal unseals it: the stored keys are recovery keys (for generate-root and rekey), "
+            "not unseal keys" % seal_type)
+
+
+def existing_keys_file_failure(url: str, keys_file: str) -> str:
+    return ("%s is not initialised but the keys file %s already exists. Refusing to initialise: the file "
+            "may hold the only copy of the unseal keys of another Vault (wrong url or keys_file, storage "
+            "to be restored) and it is never overwritten or moved by this module. If its keys are "
+            "obsolete, move it aside (for example to %s.stale-<date>) and run again." % (url, keys_file, keys_file))
+
+
+def decide_auto_unseal(status: SealStatus, keys_file: str, keys_file_exists: bool, url: str = "Vault") -> Plan:
+    """The plan for a Vault whose seal unseals it (``status.auto_unseal``).
+
+    * not initialised, no keys file: initialise (recovery keys); the seal unseals it;
+    * not initialised, keys file present: refuse, as for a Shamir seal;
+    * initialised and sealed: fail. Only the seal unseals it, so the seal is unreachable
+      or refused it; recovery keys cannot help;
+    * initialised and unsealed: nothing to do, with or without a keys file.
+    """
+    if not status.initialized:
+        if keys_file_exists:
+            return Plan(failure=existing_keys_file_failure(url, keys_file))
+        return Plan(actions=(INIT,), notes=(auto_unseal_note(status.seal_type),))
+    if status.sealed:
+        return Plan(failure=(
+            "%s is initialised and sealed, and its '%s' seal is what unseals it: Vault cannot reach that seal "
+            "or the seal refused it (Vault's log says which). Recovery keys do not unseal; once the seal answers "
+            "again, restart Vault and it unseals itself." % (url, status.seal_type)))
+    return Plan()
+
+
 def decide(status: SealStatus, keys_file: str, keys_file_exists: bool,
            operator_keys: bool = False, pgp: bool = False, url: str = "Vault") -> Plan:
     """The actions that bring Vault to initialised and unsealed, or why that must not be tried.
@@ -163,15 +206,13 @@ def decide(status: SealStatus, keys_file: str, keys_file_exists: bool,
     * initialised without a keys file and without operator keys: fail, never re-initialise.
     """
     if status.seal_type not in SUPPORTED_SEAL_TYPES:
-        return Plan(failure="%s uses the '%s' seal (auto-unseal); vault_bootstrap only initialises and "
-                            "unseals Shamir-sealed Vaults" % (url, status.seal_type))
+        return Plan(failure="%s uses the '%s' seal, which vault_bootstrap does not know (it handles the Shamir "
+                            "seal and the auto-unseal seals %s)" % (url, status.seal_type, ", ".join(AUTO_SEAL_TYPES)))
+    if status.auto_unseal:
+        return decide_auto_unseal(status, keys_file, keys_file_exists, url)
     if not status.initialized:
         if keys_file_exists:
-            return Plan(failure=(
-                "%s is not initialised but the keys file %s already exists. Refusing to initialise: the file "
-                "may hold the only copy of the unseal keys of another Vault (wrong url or keys_file, storage "
-                "to be restored) and it is never overwritten or moved by this module. If its keys are "
-                "obsolete, move it aside (for example to %s.stale-<date>) and run again." % (url, keys_file, keys_file)))
+            return Plan(failure=existing_keys_file_failure(url, keys_file))
         if pgp:
             return Plan(actions=(INIT,), notes=(pgp_skip_note(keys_file),))
         return Plan(actions=(INIT, UNSEAL), unseal_from=NEW_KEYS)
@@ -199,17 +240,37 @@ def utc_now() -> datetime.datetime:
 
 def build_document(init_response: Mapping[str, Any], shares: int, threshold: int, pgp: bool = False,
                    created: Optional[datetime.datetime] = None, url: str = "",
-                   host: str = "") -> Dict[str, Any]:
-    """The document stored for one initialisation, from the answer of ``sys/init``."""
-    keys_b64 = init_response.get("keys_base64") or []
-    keys_hex = init_response.get("keys") or []
+                   host: str = "", seal_type: str = "shamir") -> Dict[str, Any]:
+    """The document stored for one initialisation, from the answer of ``sys/init``.
+
+    With an auto-unseal ``seal_type`` the keys are recovery keys: they are kept under
+    ``recovery_keys_b64`` and ``recovery_keys_hex``, so nothing mistakes them for unseal keys.
+    """
+    recovery = seal_type in AUTO_SEAL_TYPES
+    field_b64, field_hex = ("recovery_keys_base64", "recovery_keys") if recovery else ("keys_base64", "keys")
+    keys_b64 = init_response.get(field_b64) or []
+    keys_hex = init_response.get(field_hex) or []
     token = init_response.get("root_token")
     if not isinstance(keys_b64, list) or not keys_b64 or not all(isinstance(k, str) and k for k in keys_b64):
-        raise VaultBootstrapError("Vault's init answer has no keys_base64 list")
+        raise VaultBootstrapError("Vault's init answer has no %s list" % field_b64)
     if not isinstance(token, str) or not token:
         raise VaultBootstrapError("Vault's init answer has no root_token")
     if len(keys_b64) != shares:
         raise VaultBootstrapError("Vault's init answer has %d keys, %d were asked for" % (len(keys_b64), shares))
+    if recovery:
+        return {
+            "format": DOCUMENT_FORMAT,
+            "created": (created or utc_now()).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "url": url,
+            "host": host,
+            "seal_type": seal_type,
+            "shares": shares,
+            "threshold": threshold,
+            "pgp_encrypted": bool(pgp),
+            "recovery_keys_b64": list(keys_b64),
+            "recovery_keys_hex": list(keys_hex) if isinstance(keys_hex, list) else [],
+            "root_token": token,
+        }
     return {
         "format": DOCUMENT_FORMAT,
         "created": (created or utc_now()).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -237,9 +298,10 @@ def load_document(text: str, source: str = "the keys file") -> Dict[str, Any]:
     if not isinstance(doc, dict) or doc.get("format") != DOCUMENT_FORMAT:
         raise VaultBootstrapError("%s does not hold a vault_bootstrap keys document (format %s expected)"
                                   % (source, DOCUMENT_FORMAT))
-    keys = doc.get("keys_b64")
+    field = "recovery_keys_b64" if doc.get("seal_type") in AUTO_SEAL_TYPES else "keys_b64"
+    keys = doc.get(field)
     if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and k for k in keys):
-        raise VaultBootstrapError("%s has no keys_b64 list" % source)
+        raise VaultBootstrapError("%s has no %s list" % (source, field))
     for name in ("shares", "threshold"):
         if not isinstance(doc.get(name), int):
             raise VaultBootstrapError("%s has no integer '%s'" % (source, name))
@@ -248,7 +310,8 @@ def load_document(text: str, source: str = "the keys file") -> Dict[str, Any]:
 
 def document_secrets(doc: Mapping[str, Any]) -> List[str]:
     """Every secret value of a document, for ``redact``."""
-    values = list(doc.get("keys_b64") or []) + list(doc.get("keys_hex") or [])
+    values = [value for name in ("keys_b64", "keys_hex", "recovery_keys_b64", "recovery_keys_hex")
+              for value in doc.get(name) or []]
     if doc.get("root_token"):
         values.append(doc["root_token"])
     return [v for v in values if isinstance(v, str) and v]
@@ -406,10 +469,19 @@ class VaultClient:
     def seal_status(self) -> SealStatus:
         return SealStatus.from_api(self._call("sys/seal-status", self._client.sys.read_seal_status))
 
-    def initialize(self, shares: int, threshold: int, pgp_keys: Optional[Sequence[str]] = None) -> Dict[str, Any]:
-        """``sys/init``: the only answer that ever holds the keys and the root token."""
-        answer = self._call("sys/init", self._client.sys.initialize, secret_shares=shares,
-                            secret_threshold=threshold, pgp_keys=list(pgp_keys) if pgp_keys else None)
+    def initialize(self, shares: int, threshold: int, pgp_keys: Optional[Sequence[str]] = None,
+                   recovery: bool = False) -> Dict[str, Any]:
+        """``sys/init``: the only answer that ever holds the keys and the root token.
+
+        With ``recovery`` (an auto-unseal seal) the shares are recovery keys: Vault
+        keeps its root key with the seal."""
+        if recovery:
+            answer = self._call("sys/init", self._client.sys.initialize, recovery_shares=shares,
+                                recovery_threshold=threshold,
+                                recovery_pgp_keys=list(pgp_keys) if pgp_keys else None)
+        else:
+            answer = self._call("sys/init", self._client.sys.initialize, secret_shares=shares,
+                                secret_threshold=threshold, pgp_keys=list(pgp_keys) if pgp_keys else None)
         if not isinstance(answer, dict):
             raise VaultAPIError("Vault at %s gave no JSON answer to sys/init" % self.url)
         return answer

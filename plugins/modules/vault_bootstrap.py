@@ -70,7 +70,9 @@ options:
     type: float
     default: 30
   key_shares:
-    description: Number of unseal keys Vault splits its root key into at initialisation (1 to 255).
+    description:
+      - Number of unseal keys Vault splits its root key into at initialisation (1 to 255).
+      - With an auto-unseal seal, the number of recovery keys instead.
     type: int
     default: 5
   key_threshold:
@@ -107,6 +109,12 @@ options:
         in O(keys_file), and an initialised Vault without a keys file is accepted.
     type: list
     elements: str
+  auto_unseal_timeout:
+    description:
+      - Seconds a Vault with an auto-unseal seal may take to unseal itself, after its initialisation or when
+        it is found sealed (just restarted); then the task fails naming the seal.
+    type: int
+    default: 30
   step:
     description:
       - B(Internal), set by the action plugin on each run of the module on the managed host; a task
@@ -119,7 +127,11 @@ options:
 requirements:
   - hvac (and requests) on the managed host.
 notes:
-  - Only Shamir-sealed Vaults are handled; an auto-unseal seal is reported as an error.
+  - With an auto-unseal seal (C(transit), a cloud KMS, C(pkcs11)), Vault's seal status says so and the module
+    initialises it with O(key_shares) B(recovery) keys (threshold O(key_threshold), encrypted to O(pgp_keys)
+    when given), stores them and the root token in O(keys_file) as C(recovery_keys_b64), and waits for the
+    seal to unseal Vault. It never submits keys to such a Vault; a sealed one is reported as an error naming
+    the seal, since only the seal unseals it.
   - With several Vault nodes sharing storage, initialise one node (for example with C(run_once)) before the
     others; they then unseal from the same O(keys_file).
   - Keep pipelining on (as this collection's C(ansible.cfg) does); without it Ansible writes every module's
@@ -149,6 +161,12 @@ EXAMPLES = r"""
   tersane.platform.vault_bootstrap:
     keys_file: secrets/vault.keys.vault
     pgp_keys: "{{ vault_operator_pgp_keys }}"
+
+- name: Initialise a Vault that a Transit seal unseals; its recovery keys and root token are stored
+  tersane.platform.vault_bootstrap:
+    keys_file: "{{ inventory_dir }}/secrets/vault-{{ inventory_hostname }}.keys.vault"
+    key_shares: 5
+    key_threshold: 3
 
 - name: Unseal with keys the operators give
   tersane.platform.vault_bootstrap:
@@ -199,6 +217,11 @@ shares:
   returned: always
   type: int
   sample: 5
+seal_type:
+  description: Vault's seal, from its seal status (C(shamir), or an auto-unseal seal such as C(transit)).
+  returned: always
+  type: str
+  sample: shamir
 version:
   description: Vault's version, from its seal status.
   returned: always
@@ -243,9 +266,10 @@ def run_step(module, client):
         status = client.seal_status()
         if status.initialized:
             raise VaultBootstrapError("Vault at %s is already initialised: not initialising it again" % params["url"])
-        answer = client.initialize(params["key_shares"], params["key_threshold"], params["pgp_keys"])
+        answer = client.initialize(params["key_shares"], params["key_threshold"], params["pgp_keys"],
+                                   recovery=status.auto_unseal)
         # Returned as is, at once: it is the only copy of the keys until the controller stores it.
-        return dict(changed=True, init_response=answer)
+        return dict(changed=True, init_response=answer, seal_type=status.seal_type)
 
     keys = params["unseal_keys"] or []
     if not keys:

@@ -63,8 +63,14 @@ from fake_vault_pki import PkiMount
 class FakeVault:
     """Vault's sys/ API over an in-memory barrier, on 127.0.0.1 (HTTP, or HTTPS with ``tls``)."""
 
-    def __init__(self, tls=None, version="1.17.2"):
+    def __init__(self, tls=None, version="1.17.2", seal_type="shamir"):
         self.version = version
+        # "shamir", or an auto-unseal seal ("transit", "awskms", ...): Vault then unseals
+        # itself whenever its seal answers (seal_reachable), and sys/init makes recovery keys.
+        self.seal_type = seal_type
+        self.auto_unseal = seal_type != "shamir"
+        self.seal_reachable = True
+        self.recovery = None  # (shares, threshold, keys) of an auto-unseal Vault
         self.initialized = False
         self.sealed = True
         self.threshold = self.shares = 0
@@ -166,10 +172,10 @@ class FakeVault:
     # -- API semantics -------------------------------------------------
 
     def seal_status(self):
-        doc = {"type": "shamir", "initialized": self.initialized, "sealed": self.sealed,
+        doc = {"type": self.seal_type, "initialized": self.initialized, "sealed": self.sealed,
                "t": self.threshold, "n": self.shares, "progress": len(self.given) if self.sealed else 0,
                "nonce": "", "version": self.version, "build_date": "2024-07-02T12:00:00Z",
-               "migration": False, "recovery_seal": False, "storage_type": "file"}
+               "migration": False, "recovery_seal": self.auto_unseal, "storage_type": "file"}
         if self.initialized and not self.sealed:
             doc.update(cluster_name="vault-cluster-stand-in", cluster_id="0f0e0d0c")
         return doc
@@ -197,8 +203,52 @@ class FakeVault:
     def init(self, body):
         if self.initialized:
             return 400, {"errors": ["Vault is already initialized"]}
+        if self.auto_unseal:
+            return self.init_auto_unseal(body)
         shares, threshold = body.get("secret_shares"), body.get("secret_threshold")
         pgp = body.get("pgp_keys") or []
+        problem = self.share_problem(shares, threshold, pgp)
+        if problem:
+            return 400, {"errors": ["invalid seal configuration: " + problem]}
+        self.initialized, self.sealed = True, True
+        self.shares, self.threshold, self.pgp_keys = shares, threshold, pgp or None
+        self.share_bytes = [secrets.token_bytes(33) for unused in range(shares)]
+        self.root_token = "hvs." + secrets.token_urlsafe(18)
+        given = self.pgp_messages(pgp) if pgp else self.share_bytes
+        self.response = {"keys": [k.hex() for k in given],
+                         "keys_base64": [base64.b64encode(k).decode() for k in given],
+                         "root_token": self.root_token}
+        return 200, self.response
+
+    def init_auto_unseal(self, body):
+        """sys/init of a Vault whose seal keeps its root key: recovery keys, then the seal unseals it."""
+        if body.get("pgp_keys"):
+            return 400, {"errors": ["PGP keys not supported when storing shares"]}
+        shares, threshold = body.get("recovery_shares"), body.get("recovery_threshold")
+        pgp = body.get("recovery_pgp_keys") or []
+        problem = self.share_problem(shares, threshold, pgp)
+        if problem:
+            return 400, {"errors": ["invalid recovery configuration: " + problem]}
+        keys = [secrets.token_bytes(33) for unused in range(shares)]
+        self.recovery = (shares, threshold, keys)
+        self.initialized, self.sealed = True, not self.seal_reachable
+        self.shares = self.threshold = 1
+        self.root_token = "hvs." + secrets.token_urlsafe(18)
+        given = self.pgp_messages(pgp) if pgp else keys
+        self.response = {"keys": [], "keys_base64": [],
+                         "recovery_keys": [k.hex() for k in given],
+                         "recovery_keys_base64": [base64.b64encode(k).decode() for k in given],
+                         "root_token": self.root_token}
+        return 200, self.response
+
+    @staticmethod
+    def pgp_messages(pgp):
+        return [b"stand-in pgp message for " + hashlib.sha256(k.encode()).hexdigest().encode() + b":"
+                + secrets.token_bytes(48) for k in pgp]
+
+    @staticmethod
+    def share_problem(shares, threshold, pgp):
+        """Vault's rules for a seal or recovery configuration (SealConfig.Validate)."""
         problem = None
         if not isinstance(shares, int) or not isinstance(threshold, int):
             problem = "secret_shares and secret_threshold are required"
@@ -212,25 +262,13 @@ class FakeVault:
             problem = "threshold cannot be larger than shares"
         elif pgp and len(pgp) != shares:
             problem = "count mismatch between number of provided PGP keys and number of shares"
-        if problem:
-            return 400, {"errors": ["invalid seal configuration: " + problem]}
-        self.initialized, self.sealed = True, True
-        self.shares, self.threshold, self.pgp_keys = shares, threshold, pgp or None
-        self.share_bytes = [secrets.token_bytes(33) for unused in range(shares)]
-        self.root_token = "hvs." + secrets.token_urlsafe(18)
-        if pgp:
-            given = [b"stand-in pgp message for " + hashlib.sha256(k.encode()).hexdigest().encode() + b":"
-                     + secrets.token_bytes(48) for k in pgp]
-        else:
-            given = self.share_bytes
-        self.response = {"keys": [k.hex() for k in given],
-                         "keys_base64": [base64.b64encode(k).decode() for k in given],
-                         "root_token": self.root_token}
-        return 200, self.response
+        return problem
 
     def unseal(self, body):
         if not self.initialized:
             return 400, {"errors": ["Vault is not initialized"]}
+        if self.auto_unseal and not body.get("reset"):
+            return 400, {"errors": ["unseal keys do not unseal a Vault with an auto-unseal seal"]}
         if body.get("reset"):
             self.given = []
             return 200, self.seal_status()
@@ -453,15 +491,19 @@ class FakeVault:
     # -- test helpers --------------------------------------------------
 
     def restart(self):
-        """Vault restarted: still initialised, sealed again."""
-        self.sealed, self.given = True, []
+        """Vault restarted: still initialised, sealed again (an auto-unseal one unseals
+        itself when its seal answers)."""
+        self.sealed, self.given = not (self.auto_unseal and self.seal_reachable), []
 
     def secrets(self):
         """Every secret the stand-in gave out or holds."""
         values = [self.root_token] + [k.hex() for k in self.share_bytes]
         values += [base64.b64encode(k).decode() for k in self.share_bytes]
+        if self.recovery:
+            values += [k.hex() for k in self.recovery[2]] + [base64.b64encode(k).decode() for k in self.recovery[2]]
         if self.response:
-            values += self.response["keys"] + self.response["keys_base64"]
+            values += [v for name in ("keys", "keys_base64", "recovery_keys", "recovery_keys_base64")
+                       for v in self.response.get(name, [])]
         return [v for v in values if v]
 
     def writes(self, path=None):
@@ -509,3 +551,21 @@ def make_tls(directory, name="127.0.0.1"):
                                                serialization.NoEncryption()))
     files["key"].chmod(0o600)
     return {k: str(v) for k, v in files.items()}
+
+
+def role_settings(fake, root, kv_mount, **more):
+    """The vault role's settings that point it at ``fake`` (its TLS files under
+    ``root``/vault-tls, from make_tls) and keep everything it writes under ``root``:
+    the init file, the automation AppRole's file, the identities."""
+    root = Path(root)
+    settings = {"vault_api_url": fake.url, "vault_tls_dir": str(root / "vault-tls"),
+                "vault_keys_file": str(root / "keys" / "init.yml"), "vault_install_python_deps": False,
+                "vault_kv_mount": kv_mount, "vault_identity_dir": str(root / "identity")}
+    settings.update(more)
+    return settings
+
+
+# The vault role's two parts a play runs against the stand-in: bootstrap (init,
+# unseal) and configuration (audit, mounts, policies, AppRoles, PKI, generated secrets).
+ROLE_TASKS = [{"name": name, "ansible.builtin.include_role": {"name": "tersane.platform.vault", "tasks_from": part}}
+              for name, part in (("Bootstrap", "bootstrap.yml"), ("Configure", "secrets.yml"))]

@@ -581,3 +581,57 @@ def test_the_role_initialises_over_tls_with_the_platform_ca_and_then_changes_not
     proc, result = run_role_bootstrap(directory, settings)
     assert result["changed"] is True and result["actions"] == ["unseal"] and not fake.sealed
     assert not any(value in proc.stdout for value in fake.secrets())
+
+
+def test_an_auto_unseal_vault_gets_recovery_keys_and_unseals_itself(vault, project):
+    directory, password = project
+    fake = vault(seal_type="transit")
+    keys_file = directory / "secrets" / "vault1.keys.vault"
+    proc, result = run(directory, args_for(fake, keys_file), check=True)
+    assert_ok(proc, result)
+    assert result["actions"] == ["init"] and "recovery keys" in result["msg"] and not fake.initialized
+
+    proc, result = run(directory, args_for(fake, keys_file))
+    assert_ok(proc, result)
+    assert result["changed"] is True and result["actions"] == ["init"]
+    assert result["sealed"] is False and result["seal_type"] == "transit"
+    assert "with its 'transit' seal (5 recovery keys, threshold 3)" in result["msg"]
+    assert "its seal unsealed it" in result["msg"]
+    (init_call,) = fake.writes("/v1/sys/init")
+    assert (init_call[2]["recovery_shares"], init_call[2]["recovery_threshold"]) == (5, 3)
+    assert init_call[2].get("secret_shares") is None
+    assert fake.writes("/v1/sys/unseal") == []  # only the seal unseals it
+    doc = json.loads(decrypt(keys_file, password))
+    assert doc["seal_type"] == "transit" and "keys_b64" not in doc
+    assert doc["recovery_keys_b64"] == fake.response["recovery_keys_base64"]
+    assert doc["recovery_keys_hex"] == fake.response["recovery_keys"]
+    assert doc["root_token"] == fake.root_token and (doc["shares"], doc["threshold"]) == (5, 3)
+    assert [s for s in fake.secrets() if s in proc.stdout + proc.stderr] == []
+
+    fake.restart()  # its seal answers: it unseals itself
+    writes = len(fake.writes())
+    proc, result = run(directory, args_for(fake, keys_file))
+    assert_ok(proc, result)
+    assert result["changed"] is False and result["actions"] == [] and len(fake.writes()) == writes
+
+
+def test_an_auto_unseal_vault_its_seal_cannot_unseal_fails_naming_the_seal(vault, project):
+    directory, password = project
+    fake = vault(seal_type="awskms")
+    fake.seal_reachable = False
+    keys_file = directory / "secrets" / "vault1.keys.vault"
+    proc, result = run(directory, args_for(fake, keys_file, auto_unseal_timeout=2))
+    assert proc.returncode != 0 and result["failed"] and result["actions"] == ["init"]
+    assert "still sealed 2 seconds later: its 'awskms' seal did not unseal it" in result["msg"]
+    # the recovery keys and the root token were stored before: nothing is lost
+    assert json.loads(decrypt(keys_file, password))["root_token"] == fake.root_token
+
+    proc, result = run(directory, args_for(fake, keys_file, auto_unseal_timeout=2))
+    assert proc.returncode != 0 and result["actions"] == []
+    assert "is initialised and sealed, and its 'awskms' seal is what unseals it" in result["msg"]
+    assert fake.writes("/v1/sys/unseal") == [] and len(fake.writes("/v1/sys/init")) == 1
+
+    fake.seal_reachable = True
+    fake.restart()
+    assert_ok(*run(directory, args_for(fake, keys_file)))
+    assert len(fake.writes("/v1/sys/init")) == 1

@@ -167,3 +167,20 @@ def test_teardown_keeps_the_controller_files_and_a_purge_sets_them_aside(tmp_pat
             assert aside[0].read_text().startswith("$ANSIBLE_VAULT")
         else:
             assert path.exists() and aside == []
+
+
+def test_an_auto_unseal_seal_is_written_as_vaults_seal_stanza_and_its_token_shown_nowhere(tmp_path):
+    token = "hvs.transit-seal-token-for-the-test"  # pragma: allowlist secret
+    seal = {"type": "transit", "options": {"address": "https://seal.example:8200", "token": token,
+                                           "key_name": "autounseal", "mount_path": "transit/",
+                                           "tls_ca_cert": "/vault/tls/ca.pem", "disable_renewal": False}}
+    result, path = render(tmp_path, "-vvv", "-e", json.dumps({"vault_seal": seal}))
+    parts = blocks(path.read_text())
+    assert attributes(parts['seal "transit"']) == {
+        "address": '"https://seal.example:8200"', "token": '"%s"' % token, "key_name": '"autounseal"',
+        "mount_path": '"transit/"', "tls_ca_cert": '"/vault/tls/ca.pem"', "disable_renewal": "false"}
+    assert token not in result.stdout + result.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    (tmp_path / "shamir").mkdir()
+    unused, plain = render(tmp_path / "shamir")  # vault_seal empty: Vault's own Shamir seal
+    assert [head for head in blocks(plain.read_text()) if head.startswith("seal")] == []

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from fake_vault import FakeVault, make_tls
+from fake_vault import ROLE_TASKS, FakeVault, make_tls, role_settings
 
 PROJECT = Path(__file__).resolve().parents[2]
 IMAGE = "tersane/postgres:15-bookworm"
@@ -71,24 +71,20 @@ def platform(tmp_path_factory):
     inventory = {"all": {"hosts": {"vault1": {"ansible_connection": "local",
                                               "ansible_python_interpreter": sys.executable}}}}
     (root / "hosts.yml").write_text(yaml.safe_dump(inventory))
-    vault_tasks = [{"name": name, "ansible.builtin.include_role": {"name": "tersane.platform.vault", "tasks_from": part}}
-                   for name, part in (("Bootstrap", "bootstrap.yml"), ("Configure", "secrets.yml"))]
     play = [
-        {"name": "Vault, with the platform's CA", "hosts": "vault1", "gather_facts": False, "tasks": vault_tasks},
+        {"name": "Vault, with the platform's CA", "hosts": "vault1", "gather_facts": False, "tasks": ROLE_TASKS},
         {"name": "PostgreSQL on TLS", "hosts": "vault1", "gather_facts": False, "tasks": [
             {"name": "Network", "community.docker.docker_network": {"name": NAME}},
             {"name": "PostgreSQL", "ansible.builtin.include_role": {"name": "tersane.platform.postgres"}}]}]
     (root / "site.yml").write_text(yaml.safe_dump(play, sort_keys=False))
-    settings = {
+    settings = role_settings(fake, root, NAME + "/dev", vault_pki_enabled=True)
+    settings.update({
         "platform_name": NAME, "platform_network": NAME, "platform_image_source": "build",
-        "vault_api_url": fake.url, "vault_tls_dir": str(root / "vault-tls"),
-        "vault_keys_file": str(root / "keys" / "init.yml"), "vault_install_python_deps": False,
-        "vault_kv_mount": NAME + "/dev", "vault_identity_dir": str(root / "identity"), "vault_pki_enabled": True,
         "pki_vault_host": "vault1",
         "pki_ca_dir": str(root / "local-ca"), "pki_install_python_deps": False,
         "postgres_tls": True, "postgres_port": PORT, "postgres_memory_mb": 256,
         "postgres_password": "test-only-" + secrets.token_hex(8),  # pragma: allowlist secret
-        "postgres_install_python_deps": False}
+        "postgres_install_python_deps": False})
     (root / "settings.json").write_text(json.dumps(settings))
     env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1")

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from fake_vault import FakeVault, make_tls
+from fake_vault import ROLE_TASKS, FakeVault, make_tls, role_settings
 
 PROJECT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
@@ -27,7 +27,7 @@ MOUNT = "tersane/dev"
 
 @pytest.fixture
 def fake(tmp_path):
-    vault = FakeVault(tls=make_tls(tmp_path / "tls"))
+    vault = FakeVault(tls=make_tls(tmp_path / "vault-tls"))
     yield vault
     vault.server.shutdown()
     vault.server.server_close()
@@ -39,18 +39,13 @@ def project(tmp_path, fake):
     inventory = {"all": {"hosts": {"vault1": {"ansible_connection": "local",
                                               "ansible_python_interpreter": sys.executable}}}}
     (tmp_path / "hosts.yml").write_text(yaml.safe_dump(inventory))
-    tasks = [{"name": name, "ansible.builtin.include_role": {"name": "tersane.platform.vault", "tasks_from": part}}
-             for name, part in (("Bootstrap", "bootstrap.yml"), ("Configure", "secrets.yml"))]
     play = [{"name": "Vault, bootstrap then configuration", "hosts": "vault1", "gather_facts": False,
-             "tasks": tasks}]
+             "tasks": ROLE_TASKS}]
     (tmp_path / "site.yml").write_text(yaml.safe_dump(play, sort_keys=False))
-    settings = {
-        "vault_api_url": fake.url, "vault_tls_dir": str(tmp_path / "tls"),
-        "vault_keys_file": str(tmp_path / "keys" / "init.yml"), "vault_install_python_deps": False,
-        "vault_kv_mount": MOUNT, "vault_identity_dir": str(tmp_path / "identity"),
-        "vault_service_identities": [{"name": "orders"}, {"name": "invoicer", "owner": 65534, "group": 65534}],
-        "vault_generated_secrets": [{"path": "postgres"}, {"path": "orders/amqp", "key": "password", "length": 40}],
-    }
+    settings = role_settings(
+        fake, tmp_path, MOUNT,
+        vault_service_identities=[{"name": "orders"}, {"name": "invoicer", "owner": 65534, "group": 65534}],
+        vault_generated_secrets=[{"path": "postgres"}, {"path": "orders/amqp", "key": "password", "length": 40}])
     (tmp_path / "settings.json").write_text(json.dumps(settings))
     return tmp_path
 
@@ -125,6 +120,27 @@ def test_the_root_token_is_revoked_once_the_automation_approle_is_stored(project
     assert recap(again)["changed"] == "0", again.stdout[-3000:]
     assert ("PUT", "auth/approle/login") not in fake.authenticated  # the login needs no token
     assert len(fake.roles["automation"]["secret_ids"]) == 1
+
+
+def test_a_vault_its_transit_seal_unseals_is_configured_the_same_way(project):
+    """vault_seal: Vault's initialisation makes recovery keys, the role never unseals, and
+    the configuration that follows is the Shamir one's."""
+    transit = FakeVault(tls=make_tls(project / "vault-tls"), seal_type="transit")
+    try:
+        settings = json.loads((project / "settings.json").read_text())
+        settings.update(vault_api_url=transit.url,
+                        vault_seal={"type": "transit", "options": {"address": "https://seal.example:8200"}})
+        (project / "settings.json").write_text(json.dumps(settings))
+        first = converge(project)
+        assert transit.initialized and not transit.sealed and transit.writes("/v1/sys/unseal") == []
+        assert transit.root_token in transit.revoked  # the automation AppRole took over
+        assert transit.roles["orders"]["settings"]["token_policies"] == ["service-orders"]
+        transit.restart()
+        again = converge(project)
+        assert recap(again)["changed"] == "0", again.stdout[-3000:]
+    finally:
+        transit.server.shutdown()
+        transit.server.server_close()
 
 
 def test_each_service_logs_in_with_its_files_and_reads_only_its_own_secrets(project, fake):
@@ -202,7 +218,7 @@ def test_the_backup_runner_takes_a_checked_raft_snapshot_with_its_own_approle(pr
         import tersane_backup  # pylint: disable=import-outside-toplevel
     finally:
         del sys.path[:2]
-    vault = {"url": fake.url, "ca_file": str(project / "tls" / "ca.pem"),
+    vault = {"url": fake.url, "ca_file": str(project / "vault-tls" / "ca.pem"),
              "role_id_file": str(identity / "role_id"), "secret_id_file": str(identity / "secret_id")}
     set_dir = tmp_path / "set"
     set_dir.mkdir()
@@ -511,6 +527,10 @@ def test_vault_signs_a_services_request_and_the_key_stays_on_its_host(project, f
 
     again = issue()
     assert again.returncode == 0 and recap(again)["changed"] == "0", again.stdout[-3000:]
+    # check mode where the vault role has not stored its automation AppRole yet: Vault's
+    # certificates count as ones to sign, since it could not be asked
+    unasked = issue("--check", "-e", "pki_vault_automation_file=" + str(tmp_path / "not-stored-yet.yml"))
+    assert unasked.returncode == 0 and recap(unasked)["changed"] != "0", unasked.stdout[-3000:]
     checked = issue("--check", "-e", "pki_renew_before_days=400")
     assert checked.returncode == 0 and recap(checked)["changed"] != "0", checked.stdout[-3000:]
     assert len(intermediate.issued) == 2

@@ -84,9 +84,55 @@ def test_uninitialised_vault_with_an_existing_keys_file_is_refused():
     assert "%s.stale-" % FILE in plan.failure  # tells the operator what to do
 
 
-def test_auto_unseal_seals_are_not_handled():
-    plan = vault_init.decide(SealStatus(initialized=False, sealed=True, seal_type="awskms"), FILE, False)
-    assert plan.actions == () and "'awskms' seal" in plan.failure
+def test_an_unknown_seal_is_refused_naming_it():
+    plan = vault_init.decide(SealStatus(initialized=False, sealed=True, seal_type="quantum"), FILE, False)
+    assert plan.actions == () and "'quantum' seal, which vault_bootstrap does not know" in plan.failure
+    assert "transit" in plan.failure
+
+
+AUTO_FRESH = SealStatus(initialized=False, sealed=True, seal_type="transit", recovery_seal=True)
+AUTO_SEALED = SealStatus(initialized=True, sealed=True, threshold=1, shares=1, seal_type="transit", recovery_seal=True)
+AUTO_UNSEALED = SealStatus(initialized=True, sealed=False, threshold=1, shares=1, seal_type="awskms",
+                           recovery_seal=True)
+
+
+@pytest.mark.parametrize("status, exists, operator, actions", [
+    (AUTO_FRESH, False, False, (INIT,)),  # the seal unseals it: never an unseal with keys
+    (AUTO_FRESH, False, True, (INIT,)),
+    (AUTO_UNSEALED, True, False, ()),
+    (AUTO_UNSEALED, False, False, ()),  # no keys are needed to unseal it
+    (AUTO_UNSEALED, True, True, ()),
+])
+def test_auto_unseal_decision_table(status, exists, operator, actions):
+    plan = vault_init.decide(status, FILE, exists, operator)
+    assert plan.failure is None and (plan.actions, plan.unseal_from) == (actions, None)
+
+
+def test_an_auto_unseal_init_says_its_keys_are_recovery_keys():
+    plan = vault_init.decide(AUTO_FRESH, FILE, False)
+    assert plan.notes == ("Vault's 'transit' seal unseals it: the stored keys are recovery keys (for "
+                          "generate-root and rekey), not unseal keys",)
+
+
+def test_an_auto_unseal_vault_with_an_existing_keys_file_is_not_initialised():
+    plan = vault_init.decide(AUTO_FRESH, FILE, True, url="https://127.0.0.1:8200")
+    assert plan.actions == () and "not initialised but the keys file %s already exists" % FILE in plan.failure
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_a_sealed_auto_unseal_vault_fails_naming_its_seal_and_submits_no_key(exists):
+    plan = vault_init.decide(AUTO_SEALED, FILE, exists, operator_keys=True, url="https://127.0.0.1:8200")
+    assert plan.actions == () and plan.unseal_from is None
+    assert "https://127.0.0.1:8200 is initialised and sealed, and its 'transit' seal is what unseals it" in plan.failure
+    assert "Recovery keys do not unseal" in plan.failure
+
+
+def test_auto_unseal_is_read_from_the_seal_status():
+    status = SealStatus.from_api({"type": "transit", "initialized": True, "sealed": False, "t": 1, "n": 1,
+                                  "progress": 0, "version": "1.17.2", "recovery_seal": True})
+    assert status.auto_unseal and status.recovery_seal
+    assert status.as_result()["seal_type"] == "transit" and status.as_result()["recovery_seal"] is True
+    assert not SealStatus.from_api({"type": "shamir", "sealed": True}).auto_unseal
 
 
 def test_seal_status_is_read_from_vaults_answer():
@@ -151,6 +197,35 @@ def test_document_round_trip():
     assert json.loads(text) == doc and text.endswith("\n")
     assert vault_init.load_document(text) == doc
     assert sorted(vault_init.document_secrets(doc)) == sorted(SECRETS)
+
+
+RECOVERY = {"keys": [], "keys_base64": [], "recovery_keys": KEYS_HEX, "recovery_keys_base64": KEYS_B64,
+            "root_token": TOKEN}
+
+
+def test_an_auto_unseal_document_keeps_recovery_keys_apart_from_unseal_keys():
+    doc = vault_init.build_document(RECOVERY, 3, 2, created=CREATED, url="https://127.0.0.1:8200", host="vault1",
+                                    seal_type="transit")
+    assert doc == {"format": vault_init.DOCUMENT_FORMAT, "created": "2026-03-01T12:30:05Z",
+                   "url": "https://127.0.0.1:8200", "host": "vault1", "seal_type": "transit", "shares": 3,
+                   "threshold": 2, "pgp_encrypted": False, "recovery_keys_b64": KEYS_B64,
+                   "recovery_keys_hex": KEYS_HEX, "root_token": TOKEN}
+    assert "keys_b64" not in doc  # nothing would submit them as unseal keys
+    assert vault_init.load_document(vault_init.dump_document(doc)) == doc
+    assert sorted(vault_init.document_secrets(doc)) == sorted(SECRETS)
+
+
+def test_an_auto_unseal_answer_without_recovery_keys_is_refused_without_quoting_it():
+    with pytest.raises(VaultBootstrapError) as raised:
+        vault_init.build_document(ANSWER, 3, 2, seal_type="awskms")  # unseal keys, no recovery keys
+    assert "no recovery_keys_base64 list" in str(raised.value)
+    assert_no_secret(str(raised.value))
+    broken = json.dumps({"format": vault_init.DOCUMENT_FORMAT, "seal_type": "transit", "keys_b64": KEYS_B64,
+                         "shares": 3, "threshold": 2})
+    with pytest.raises(VaultBootstrapError) as raised:
+        vault_init.load_document(broken, "keys file /k")
+    assert "keys file /k has no recovery_keys_b64 list" in str(raised.value)
+    assert_no_secret(str(raised.value))
 
 
 def test_document_records_pgp_encryption():
