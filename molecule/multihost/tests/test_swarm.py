@@ -239,16 +239,34 @@ def resolved(manager):
                            "tersane/standin:bookworm", "-c", RESOLVE, "api", check=False).decode().strip() or 0)
 
 
+def running_containers(manager):
+    """How many running task containers the service and its canary have, by service."""
+    lines = manager.run("docker", "service", "ps", SERVICE, SERVICE + "-canary", "--filter",
+                        "desired-state=running", "--format", "{{.Name}} {{.CurrentState}}",
+                        check=False).decode().splitlines()
+    counts = {}
+    for line in lines:
+        if line.split()[1:2] == ["Running"]:
+            name = SERVICE + "-canary" if line.startswith(SERVICE + "-canary.") else SERVICE
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
 def watch_canary(manager, seen, stop):
     """Until stop is set: note the canary service as `docker service ls` shows it and,
-    once its replica runs, how many addresses the service's name resolves to."""
+    once its replica runs, how many addresses the service's name resolves to, beside
+    the running task containers of the service and of its canary at that moment (Swarm
+    may be replacing a task meanwhile: a count taken while they changed is not kept)."""
     while not stop.is_set():
         for line in manager.run("docker", "service", "ls", "--format", "{{.Name}} {{.Replicas}} {{.Image}}",
                                 check=False).decode().splitlines():
             if line.startswith(SERVICE + "-canary "):
                 seen.setdefault("canary", set()).add(tuple(line.split()[1:]))
                 if line.split()[1] == "1/1" and "addresses" not in seen:
-                    seen["addresses"] = resolved(manager)
+                    before = running_containers(manager)
+                    addresses = resolved(manager)
+                    if running_containers(manager) == before:
+                        seen["addresses"], seen["running"] = addresses, before
         time.sleep(0.5)
 
 
@@ -277,7 +295,11 @@ def test_a_canary_deploy_runs_the_new_version_beside_the_service_then_updates_it
     assert run.returncode == 0, run.stdout[-3000:]
     # two replicas: the 10 % and 50 % steps are both one replica of 3.0.0, beside the two
     assert ("1/1", "tersane/standin:3.0.0") in seen.get("canary", set()), seen
-    assert seen.get("addresses") == 3, "the service's name resolves to its two replicas and the canary's: %r" % seen
+    # the name resolves to every running replica of the service and to the canary's
+    assert seen.get("running", {}).get(SERVICE + "-canary") == 1, seen
+    assert seen["running"].get(SERVICE, 0) >= 2, seen
+    assert seen["addresses"] == sum(seen["running"].values()), \
+        "the service's name resolves to its replicas and the canary's: %r" % seen
     assert service_spec(apps)["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "tersane/standin:3.0.0"
     # the canary, its secret and its configuration are gone
     assert SERVICE + "-canary" not in apps.run("docker", "service", "ls", "--format", "{{.Name}}").decode().split()
