@@ -66,11 +66,13 @@ def start_node(client, image):
                           volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}},
                           labels={"org.tersane.test": NAME})
     in_node("sh", "-c", "dockerd --storage-driver=vfs > /var/log/dockerd.log 2>&1 &")
-    deadline = time.monotonic() + 60
-    while subprocess.run(["docker", "exec", NODE, "docker", "info"], capture_output=True,
-                         check=False).returncode != 0:
-        assert time.monotonic() < deadline, in_node("cat", "/var/log/dockerd.log")
+    for unused in range(60):  # the node's engine answers once it has started
+        if subprocess.run(["docker", "exec", NODE, "docker", "info"], capture_output=True,
+                          check=False).returncode == 0:
+            break
         time.sleep(1)
+    else:
+        pytest.fail("the node's dockerd did not start: " + in_node("cat", "/var/log/dockerd.log"))
     saved = subprocess.run(["docker", "save", IMAGE], capture_output=True, check=True, timeout=300).stdout
     in_node("docker", "load", stdin=saved)
     in_node("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
