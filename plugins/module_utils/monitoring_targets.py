@@ -17,6 +17,7 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.tersane.platform.plugins.module_utils.addresses import published_endpoint
+from ansible_collections.tersane.platform.plugins.module_utils.deploy import CANARY_SUFFIX
 
 JOB_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_:-]*$")
 PROBE_MODULES = ("http_2xx", "tcp_connect", "tls_expiry")
@@ -212,6 +213,12 @@ def swarm_monitoring(services: Sequence[Mapping[str, Any]], platform: str,
     (``tasks.<service>``, one A record per running task), so a replica that
     moves to another node is followed without a change of configuration. The
     job label is the service's name, as for a container service.
+    The same job also looks up ``tasks.<service>-canary``, the replicas of the
+    canary playbooks/deploy.yml runs beside the service during a canary deploy:
+    every target carries ``track="stable"`` or ``track="canary"`` (from the DNS
+    name that found it), so the new version's error rate and latency are read
+    beside the old one's. While no canary runs, that name has no records and the
+    job has the service's replicas only.
     Probes: blackbox targets on the service's name, which Swarm's DNS resolves
     to one of its running replicas (what a client of the service sees).
     Every target is labelled ``host="swarm"``: no node of its own.
@@ -229,14 +236,16 @@ def swarm_monitoring(services: Sequence[Mapping[str, Any]], platform: str,
         labels = {"job": name, "service": name, "host": SWARM_HOST_LABEL, "platform": platform}
         metrics: Optional[Mapping[str, Any]] = service.get("metrics")
         if metrics:
+            stable = "tasks.%s" % service["container_name"]
+            canary = stable + CANARY_SUFFIX
             scrape_configs.append({
                 "job_name": "swarm_%s" % name,
                 "metrics_path": str(metrics.get("path", "/metrics")),
-                "dns_sd_configs": [{"names": ["tasks.%s" % service["container_name"]], "type": "A",
+                "dns_sd_configs": [{"names": [stable, canary], "type": "A",
                                     "port": _port(metrics.get("port"), "Swarm service %s: metrics.port" % name),
                                     "refresh_interval": refresh_interval}],
                 "relabel_configs": [{"target_label": key, "replacement": value}
-                                    for key, value in sorted(labels.items())],
+                                    for key, value in sorted(labels.items())] + track_relabelling(stable, canary),
             })
         probe: Optional[Mapping[str, Any]] = service.get("probe")
         if probe:
@@ -248,6 +257,15 @@ def swarm_monitoring(services: Sequence[Mapping[str, Any]], platform: str,
         if metrics or probe:
             watched.append(name)
     return {"scrape_configs": scrape_configs, "probes": probes, "services": watched}
+
+
+def track_relabelling(stable: str, canary: str) -> List[Dict[str, Any]]:
+    """Relabelling that sets ``track`` from the DNS name a Swarm target was found
+    under (``__meta_dns_name``): ``canary`` for the canary's name, ``stable`` for
+    the service's (a name given back fully qualified, with its final dot, too)."""
+    return [{"source_labels": ["__meta_dns_name"], "regex": re.escape(name) + r"\.?", "target_label": "track",
+             "replacement": track}
+            for name, track in ((stable, "stable"), (canary, "canary"))]
 
 
 def published_address(service: Mapping[str, Any], container_port: int, host_address: str = "") -> Optional[str]:

@@ -69,7 +69,8 @@ TARGETS = """
 import json, urllib.request
 targets = json.load(urllib.request.urlopen("http://127.0.0.1:9090/api/v1/targets", timeout=5))
 print(json.dumps([[t["labels"].get("job"), t["labels"].get("service"), t["labels"].get("host"), t["health"],
-                   t["scrapeUrl"], t["labels"].get("instance")] for t in targets["data"]["activeTargets"]]))
+                   t["scrapeUrl"], t["labels"].get("instance"), t["labels"].get("track")]
+                  for t in targets["data"]["activeTargets"]]))
 """
 
 
@@ -252,12 +253,20 @@ def running_containers(manager):
     return counts
 
 
-def watch_canary(manager, seen, stop):
+def watch_canary(manager, monitoring, seen, stop):
     """Until stop is set: note the canary service as `docker service ls` shows it and,
     once its replica runs, how many addresses the service's name resolves to, beside
     the running task containers of the service and of its canary at that moment (Swarm
-    may be replacing a task meanwhile: a count taken while they changed is not kept)."""
+    may be replacing a task meanwhile: a count taken while they changed is not kept);
+    and the tracks of the service's targets Prometheus scrapes (on `monitoring`)."""
     while not stop.is_set():
+        try:
+            scraped = json.loads(monitoring.python(TARGETS))
+        except Exception as failed:  # Prometheus busy for a moment: asked again next round
+            seen.setdefault("unanswered", []).append(repr(failed)[:200])
+            scraped = []
+        seen.setdefault("tracks", set()).update(
+            (target[6], target[3]) for target in scraped if target[0] == "api")
         for line in manager.run("docker", "service", "ls", "--format", "{{.Name}} {{.Replicas}} {{.Image}}",
                                 check=False).decode().splitlines():
             if line.startswith(SERVICE + "-canary "):
@@ -278,7 +287,7 @@ def test_a_canary_deploy_runs_the_new_version_beside_the_service_then_updates_it
     # test before rolled an update back): start from the two replicas' addresses only.
     wait_until(lambda: resolved(apps) == 2, 60, "the service's name resolving to its two replicas only")
     seen, result, stop = {}, {}, threading.Event()
-    watcher = threading.Thread(target=watch_canary, args=(apps, seen, stop))
+    watcher = threading.Thread(target=watch_canary, args=(apps, nodes["monitoring"], seen, stop))
     client = threading.Thread(target=probe_api, args=(apps, 300, result, "api-canary-probe"))
     watcher.start()
     client.start()
@@ -300,6 +309,8 @@ def test_a_canary_deploy_runs_the_new_version_beside_the_service_then_updates_it
     assert seen["running"].get(SERVICE, 0) >= 2, seen
     assert seen["addresses"] == sum(seen["running"].values()), \
         "the service's name resolves to its replicas and the canary's: %r" % seen
+    # Prometheus scraped the canary's replica as the service's job, on the canary track
+    assert ("canary", "up") in seen["tracks"] and ("stable", "up") in seen["tracks"], seen["tracks"]
     assert service_spec(apps)["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "tersane/standin:3.0.0"
     # the canary, its secret and its configuration are gone
     assert SERVICE + "-canary" not in apps.run("docker", "service", "ls", "--format", "{{.Name}}").decode().split()

@@ -1,5 +1,7 @@
 """Scrape and probe targets derived from what each host offers."""
 
+import re
+
 import pytest
 
 from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import (
@@ -167,14 +169,37 @@ def test_swarm_monitoring_scrapes_every_replica_through_swarm_dns():
     watched = swarm_monitoring(SERVICES + [SWARM_API], "p")
     assert watched["scrape_configs"] == [{
         "job_name": "swarm_api", "metrics_path": "/metrics",
-        "dns_sd_configs": [{"names": ["tasks.p_api"], "type": "A", "port": 8080, "refresh_interval": "15s"}],
+        "dns_sd_configs": [{"names": ["tasks.p_api", "tasks.p_api-canary"], "type": "A", "port": 8080,
+                            "refresh_interval": "15s"}],
         "relabel_configs": [{"target_label": "host", "replacement": "swarm"},
                             {"target_label": "job", "replacement": "api"},
                             {"target_label": "platform", "replacement": "p"},
-                            {"target_label": "service", "replacement": "api"}]}]
+                            {"target_label": "service", "replacement": "api"},
+                            {"source_labels": ["__meta_dns_name"], "regex": r"tasks\.p_api\.?",
+                             "target_label": "track", "replacement": "stable"},
+                            {"source_labels": ["__meta_dns_name"], "regex": r"tasks\.p_api\-canary\.?",
+                             "target_label": "track", "replacement": "canary"}]}]
     assert watched["probes"] == [{"targets": ["http://p_api:8080/health"], "labels": {
         "service": "api", "host": "swarm", "platform": "p", "module": "http_2xx"}}]
     assert watched["services"] == ["api"]
+
+
+@pytest.mark.parametrize("found_as, track", [
+    ("tasks.p_api", "stable"), ("tasks.p_api.", "stable"), ("tasks.p_api-canary", "canary"),
+    ("tasks.p_api-canary.", "canary"), ("tasks.p_apix", None), ("tasks.p_api-canaryx", None)])
+def test_swarm_targets_are_tracked_by_the_dns_name_that_found_them(found_as, track):
+    """The relabelling as Prometheus applies it: a rule whose anchored regex matches
+    the source label sets the target label; the last matching rule wins."""
+    from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import swarm_monitoring
+    rules = swarm_monitoring([SWARM_API], "p")["scrape_configs"][0]["relabel_configs"]
+    labels = {"__meta_dns_name": found_as}
+    for rule in rules:
+        if "source_labels" not in rule:
+            labels[rule["target_label"]] = rule["replacement"]
+        elif re.fullmatch(rule["regex"], labels[rule["source_labels"][0]]):
+            labels[rule["target_label"]] = rule["replacement"]
+    assert labels.get("track") == track
+    assert labels["job"] == "api"
 
 
 def test_swarm_monitoring_tcp_probe_and_no_metrics():
