@@ -15,8 +15,12 @@ description:
   - The scrape job discovers the service's replicas with DNS service discovery on C(tasks.<service>), which Swarm's
     DNS answers with one address per running task, so Prometheus follows replicas from node to node. It needs
     Prometheus attached to the swarm's overlay network.
+  - The same job looks up C(tasks.<service>-canary) too, the replicas of the canary C(playbooks/deploy.yml) runs
+    beside the service during a canary deploy. Each target is labelled C(track=stable) or C(track=canary) after the
+    DNS name that found it, so both versions' metrics are read side by side.
   - The probe target is the service's own name, which Swarm's DNS resolves to one of its running replicas.
-  - Every target carries the labels C(job) and C(service) (the entry's name), C(platform) and C(host=swarm).
+  - Every target carries the labels C(job) and C(service) (the entry's name), C(platform) and C(host=swarm); a scraped
+    replica also carries C(track).
 author:
   - tersane.platform contributors (@tersane)
 options:

@@ -12,36 +12,24 @@ without them skips. Vault is the stand-in of fake_vault.py: no Vault image or pa
 is available on this machine."""
 
 import json
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import docker
 import pytest
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from fake_vault import ROLE_TASKS, FakeVault, make_tls, role_settings
+from project_run import changed, converge, engine_with
 
-PROJECT = Path(__file__).resolve().parents[2]
 IMAGE = "tersane/standin:bookworm"
 NAME = "swtest"
 NODE = NAME + "-node"
 HEALTH = {"test": "curl -fsS -o /dev/null http://127.0.0.1:8080/health", "interval": "1s", "retries": 3}
 CATALOG = [{"name": "orders", "image": IMAGE, "orchestrator": "swarm", "replicas": 2,
             "env": {"STANDIN_NAME": "orders"}, "healthcheck": HEALTH}]
-
-
-def engine():
-    try:
-        client = docker.from_env()
-        client.ping()
-        return client
-    except docker.errors.DockerException:
-        return None
 
 
 def node_image(client):
@@ -81,31 +69,13 @@ def start_node(client, image):
     in_node("docker", "node", "update", "--label-add", "org.tersane.group.apps=true", NODE)
 
 
-def playbook(root, *extra):
-    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1")
-    env.pop("ANSIBLE_VAULT_PASSWORD_FILE", None)
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(root / "hosts.yml"),
-               str(root / "site.yml"), "--vault-password-file", str(root / "vault-pass"),
-               "-e", "@" + str(root / "settings.json"), *extra]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
-
-
-def converge(root, *extra):
-    result = playbook(root, *extra)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    return result
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    client = engine()
-    if client is None:
-        pytest.skip("no Docker engine answers on this machine")
+    client = engine_with(IMAGE)
     image = node_image(client)
-    if image is None or not client.images.list(name=IMAGE):
-        pytest.skip("the multihost scenario's node image or %s is not built on this machine (CI builds them in "
-                    "the Molecule scenarios first)" % IMAGE)
+    if image is None:
+        pytest.skip("the multihost scenario's node image is not built on this machine (CI builds it in the "
+                    "Molecule scenarios first)")
     for old in client.containers.list(all=True, filters={"name": NODE}):
         old.remove(force=True)
     root = tmp_path_factory.mktemp("swarm-secrets")
@@ -180,6 +150,4 @@ def test_no_credential_or_key_shows_in_the_output_and_a_second_run_changes_nothi
     assert "PRIVATE KEY" not in shown
     assert [s for s in platform["fake"].roles["orders"]["secret_ids"] if s in shown] == []
     again = converge(platform["root"])
-    recap = again.stdout.split("PLAY RECAP", 1)[1]
-    assert [line for line in recap.splitlines() if "changed=" in line and "changed=0" not in line] == [], \
-        again.stdout[-5000:]
+    assert changed(again) == {"app1": 0, "vault1": 0}, again.stdout[-5000:]

@@ -12,33 +12,21 @@ tersane/standin:bookworm, which the Molecule scenarios build first in CI; outsid
 machine without it skips."""
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-import docker
 import pytest
 import yaml
 
 from fake_vault import ROLE_TASKS, FakeVault, make_tls, role_settings
+from project_run import changed, converge, engine_with, playbook
 
-PROJECT = Path(__file__).resolve().parents[2]
 IMAGE = "tersane/standin:bookworm"
 NAME = "idtest"
 HEALTH = {"test": "curl -fsS -o /dev/null http://127.0.0.1:8080/health", "interval": "1s", "retries": 3}
 CATALOG = [{"name": "orders", "image": IMAGE, "env": {"STANDIN_NAME": "orders"}, "healthcheck": HEALTH},
            {"name": "reporter", "image": IMAGE, "env": {"STANDIN_NAME": "reporter"}, "healthcheck": HEALTH}]
-
-
-def engine():
-    try:
-        client = docker.from_env()
-        client.ping()
-        return client
-    except docker.errors.DockerException:
-        return None
 
 
 def clean(client):
@@ -49,34 +37,9 @@ def clean(client):
     shutil.rmtree(Path("/etc/tersane") / NAME, ignore_errors=True)
 
 
-def playbook(root, *extra):
-    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1")
-    env.pop("ANSIBLE_VAULT_PASSWORD_FILE", None)
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(root / "hosts.yml"),
-               str(root / "site.yml"), "--vault-password-file", str(root / "vault-pass"),
-               "-e", "@" + str(root / "settings.json"), *extra]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
-
-
-def converge(root, *extra):
-    result = playbook(root, *extra)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
-    return result
-
-
-def changed(result):
-    recap = result.stdout.split("PLAY RECAP", 1)[1].splitlines()
-    return {line.split()[0]: int(line.split("changed=")[1].split()[0]) for line in recap if "changed=" in line}
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    client = engine()
-    if client is None:
-        pytest.skip("no Docker engine answers on this machine")
-    if not client.images.list(name=IMAGE):
-        pytest.skip("%s is not built on this machine (CI builds it in the Molecule scenarios first)" % IMAGE)
+    client = engine_with(IMAGE)
     root = tmp_path_factory.mktemp("vault-identity")
     fake = FakeVault(tls=make_tls(root / "vault-tls"))
     clean(client)

@@ -13,14 +13,11 @@ machine without it skips."""
 
 import datetime
 import json
-import os
 import secrets
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-import docker
 import psycopg2
 import pytest
 import yaml
@@ -30,21 +27,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from fake_vault import ROLE_TASKS, FakeVault, make_tls, role_settings
+from project_run import converge, engine_with
 
-PROJECT = Path(__file__).resolve().parents[2]
 IMAGE = "tersane/postgres:15-bookworm"
 NAME = "pkitest"
 PORT = 46432
 TLS = Path("/etc/tersane") / NAME / "tls"
-
-
-def engine():
-    try:
-        client = docker.from_env()
-        client.ping()
-        return client
-    except docker.errors.DockerException:
-        return None
 
 
 def clean(client):
@@ -59,11 +47,7 @@ def clean(client):
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    client = engine()
-    if client is None:
-        pytest.skip("no Docker engine answers on this machine")
-    if not client.images.list(name=IMAGE):
-        pytest.skip("%s is not built on this machine (CI builds it in the Molecule scenarios first)" % IMAGE)
+    client = engine_with(IMAGE)
     root = tmp_path_factory.mktemp("vault-pki")
     fake = FakeVault(tls=make_tls(root / "vault-tls"))
     clean(client)
@@ -86,14 +70,8 @@ def platform(tmp_path_factory):
         "postgres_password": "test-only-" + secrets.token_hex(8),  # pragma: allowlist secret
         "postgres_install_python_deps": False})
     (root / "settings.json").write_text(json.dumps(settings))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1")
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(root / "hosts.yml"), str(root / "site.yml"),
-         "--vault-password-file", str(root / "vault-pass"), "-e", "@" + str(root / "settings.json")],
-        env=env, capture_output=True, text=True, timeout=900, check=False)
     try:
-        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+        converge(root)
         roots = root / "vault-root.pem"
         roots.write_bytes(fake.pki[NAME + "/pki/"].issuer[2].public_bytes(serialization.Encoding.PEM))
         yield {"fake": fake, "settings": settings, "root": root, "vault_root": str(roots)}

@@ -10,18 +10,15 @@ import json
 import os
 import secrets
 import stat
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from fake_vault import ROLE_TASKS, FakeVault, make_tls, role_settings
+from project_run import PROJECT, changed, converge, playbook
 
-PROJECT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 MOUNT = "tersane/dev"
 
 
@@ -48,30 +45,6 @@ def project(tmp_path, fake):
         vault_generated_secrets=[{"path": "postgres"}, {"path": "orders/amqp", "key": "password", "length": 40}])
     (tmp_path / "settings.json").write_text(json.dumps(settings))
     return tmp_path
-
-
-def playbook(directory, path, *extra):
-    """ansible-playbook of ``path`` on the fixture's inventory, vault password and
-    settings; the finished run (it may fail)."""
-    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=str(PROJECT / ".collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCAL_TEMP=str(directory / ".ansible-tmp"))
-    env.pop("ANSIBLE_VAULT_PASSWORD_FILE", None)
-    command = [ANSIBLE_PLAYBOOK, "-i", str(directory / "hosts.yml"), str(path),
-               "--vault-password-file", str(directory / "vault-pass"), "-e", "@" + str(directory / "settings.json"),
-               *extra]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
-
-
-def converge(directory, *extra):
-    result = playbook(directory, directory / "site.yml", *extra)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
-    return result
-
-
-def recap(result):
-    line = [l for l in result.stdout.split("PLAY RECAP", 1)[1].splitlines() if l.startswith("vault1")][0]
-    return dict(part.split("=") for part in line.split(":", 1)[1].split())
 
 
 def test_audit_kv_approle_policies_and_generated_secrets_with_no_secret_in_the_output(project, fake):
@@ -117,7 +90,7 @@ def test_the_root_token_is_revoked_once_the_automation_approle_is_stored(project
     assert fake.api("PUT", "/v1/sys/init", {}, token)[0] in (400, 403, 404)
 
     again = converge(project)  # logs in as the automation AppRole
-    assert recap(again)["changed"] == "0", again.stdout[-3000:]
+    assert changed(again)["vault1"] == 0, again.stdout[-3000:]
     assert ("PUT", "auth/approle/login") not in fake.authenticated  # the login needs no token
     assert len(fake.roles["automation"]["secret_ids"]) == 1
 
@@ -137,7 +110,7 @@ def test_a_vault_its_transit_seal_unseals_is_configured_the_same_way(project):
         assert transit.roles["orders"]["settings"]["token_policies"] == ["service-orders"]
         transit.restart()
         again = converge(project)
-        assert recap(again)["changed"] == "0", again.stdout[-3000:]
+        assert changed(again)["vault1"] == 0, again.stdout[-3000:]
     finally:
         transit.server.shutdown()
         transit.server.server_close()
@@ -176,13 +149,13 @@ def test_a_second_converge_and_check_mode_change_nothing_and_keep_secrets_and_se
     writes = len([r for r in fake.authenticated if r[0] == "PUT"])
 
     again = converge(project)
-    assert recap(again)["changed"] == "0", again.stdout[-3000:]
+    assert changed(again)["vault1"] == 0, again.stdout[-3000:]
     assert len([r for r in fake.authenticated if r[0] == "PUT"]) == writes  # reads only
     assert {key: list(versions) for key, versions in fake.kv[MOUNT + "/"].items()} == generated
     assert {name: dict(role["secret_ids"]) for name, role in fake.roles.items()} == secret_ids
 
     check = converge(project, "--check")
-    assert recap(check)["changed"] == "0", check.stdout[-3000:]
+    assert changed(check)["vault1"] == 0, check.stdout[-3000:]
     assert len([r for r in fake.authenticated if r[0] == "PUT"]) == writes
 
 
@@ -191,12 +164,12 @@ def test_a_changed_setting_is_written_and_a_lost_secret_id_file_is_replaced(proj
     (project / "identity" / "orders" / "secret_id").unlink()
     fake.policies["service-invoicer"] = 'path "tersane/dev/data/*" {\n  capabilities = ["read"]\n}\n'  # widened
     again = converge(project, "-e", "vault_approle_token_ttl=600")  # a string on the command line
-    assert recap(again)["changed"] != "0"
+    assert changed(again)["vault1"] != 0
     assert fake.rules(fake.policies["service-invoicer"])[0] == ("%s/data/invoicer" % MOUNT, ["read"])
     assert all(role["settings"]["token_ttl"] == 600 for role in fake.roles.values())
     assert len(fake.roles["orders"]["secret_ids"]) == 2 and len(fake.roles["invoicer"]["secret_ids"]) == 1
     assert (project / "identity" / "orders" / "secret_id").read_text().strip() in fake.roles["orders"]["secret_ids"]
-    assert recap(converge(project, "-e", "vault_approle_token_ttl=600"))["changed"] == "0"  # then settled
+    assert changed(converge(project, "-e", "vault_approle_token_ttl=600"))["vault1"] == 0  # then settled
 
 
 def test_the_backup_runner_takes_a_checked_raft_snapshot_with_its_own_approle(project, fake, tmp_path):
@@ -267,7 +240,7 @@ def run_tasks(directory, name, task, extra_vars, *extra):
              "tasks": [dict(task, name=name)]}]
     path = directory / (name.lower().replace(" ", "-") + ".yml")
     path.write_text(yaml.safe_dump(play, sort_keys=False))
-    return playbook(directory, path, "-e", json.dumps(extra_vars), *extra)
+    return playbook(directory, "-e", json.dumps(extra_vars), *extra, path=path)
 
 
 def rotate(directory, name, *extra):
@@ -416,7 +389,7 @@ def test_the_platform_ca_is_made_in_vault_and_each_service_issues_for_its_own_na
     converge(project)
     writes = len([r for r in fake.authenticated if r[0] == "PUT"])
     check = converge(project, "--check", "-e", "vault_pki_enabled=true")  # an existing Vault, before its CA
-    assert recap(check)["changed"] != "0"
+    assert changed(check)["vault1"] != 0
     assert len([r for r in fake.authenticated if r[0] == "PUT"]) == writes and fake.pki == {}
 
     first = converge(project, "-e", "vault_pki_enabled=true", "-vvv")
@@ -461,9 +434,9 @@ def test_the_platform_ca_is_made_in_vault_and_each_service_issues_for_its_own_na
 
     # Later runs (as the automation AppRole) keep the CAs and bring the roles in line.
     again = converge(project, "-e", "vault_pki_enabled=true")
-    assert recap(again)["changed"] == "0", again.stdout[-3000:]
+    assert changed(again)["vault1"] == 0, again.stdout[-3000:]
     longer = converge(project, "-e", "vault_pki_enabled=true", "-e", "vault_pki_cert_max_days=30")
-    assert recap(longer)["changed"] == "1", longer.stdout[-3000:]
+    assert changed(longer)["vault1"] == 1, longer.stdout[-3000:]
     assert intermediate.roles["orders"]["max_ttl"] == intermediate.roles["invoicer"]["max_ttl"] == 30 * 86400
     assert (root.issuer[2], intermediate.issuer[2]) == (root_cert, intermediate_cert)
 
@@ -499,7 +472,7 @@ def test_vault_signs_a_services_request_and_the_key_stays_on_its_host(project, f
     (project / "pki.json").write_text(json.dumps(settings))
 
     def issue(*extra):
-        return playbook(project, project / "issue.yml", "-e", "@" + str(project / "pki.json"), *extra)
+        return playbook(project, "-e", "@" + str(project / "pki.json"), *extra, path=project / "issue.yml")
 
     intermediate = fake.pki["tersane/pki_int/"]
     first = issue("-vvv")
@@ -526,13 +499,13 @@ def test_vault_signs_a_services_request_and_the_key_stays_on_its_host(project, f
     assert len(intermediate.issued) == 2
 
     again = issue()
-    assert again.returncode == 0 and recap(again)["changed"] == "0", again.stdout[-3000:]
+    assert again.returncode == 0 and changed(again)["vault1"] == 0, again.stdout[-3000:]
     # check mode where the vault role has not stored its automation AppRole yet: Vault's
     # certificates count as ones to sign, since it could not be asked
     unasked = issue("--check", "-e", "pki_vault_automation_file=" + str(tmp_path / "not-stored-yet.yml"))
-    assert unasked.returncode == 0 and recap(unasked)["changed"] != "0", unasked.stdout[-3000:]
+    assert unasked.returncode == 0 and changed(unasked)["vault1"] != 0, unasked.stdout[-3000:]
     checked = issue("--check", "-e", "pki_renew_before_days=400")
-    assert checked.returncode == 0 and recap(checked)["changed"] != "0", checked.stdout[-3000:]
+    assert checked.returncode == 0 and changed(checked)["vault1"] != 0, checked.stdout[-3000:]
     assert len(intermediate.issued) == 2
     renewed = issue("-e", "pki_renew_before_days=400")  # inside the window of a 365-day certificate
     assert renewed.returncode == 0, renewed.stdout[-3000:]
