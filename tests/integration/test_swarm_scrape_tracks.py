@@ -88,7 +88,7 @@ def test_prometheus_labels_the_replicas_of_the_service_and_of_its_canary_by_trac
         container.reload()
         address[name] = container.attrs["NetworkSettings"]["Networks"][network]["IPAddress"]
     found = []
-    for _ in range(60):
+    for unused in range(60):
         try:
             found = [target for target in active_targets(port) if target["health"] == "up"]
         except (urllib.error.URLError, ConnectionError):

@@ -413,3 +413,46 @@ def test_a_host_moved_to_swarm_managers_is_promoted_and_moved_back_is_demoted(no
     assert back.returncode == 0, back.stdout[-3000:]
     assert manager_status(apps) == {"mh-apps": "Leader", "mh-monitoring": ""}
     assert [task[1] for task in running_tasks(apps)] == ["Running", "Running"]
+
+
+def node_names(manager):
+    """The hostnames of the swarm's nodes, as its manager lists them."""
+    return sorted(manager.run("docker", "node", "ls", "--format", "{{.Hostname}}").decode().split())
+
+
+def test_the_node_of_a_host_that_left_the_inventory_is_named_then_drained_and_removed_when_asked(nodes, playbook):
+    apps, monitoring = nodes["apps"], nodes["monitoring"]
+    assert node_names(apps) == ["mh-apps", "mh-monitoring"]
+    with open(SCENARIO / "inventory" / "hosts.yml") as handle:
+        inventory = yaml.safe_load(handle)
+    # the host leaves the inventory (decommissioned, say)
+    del inventory["all"]["children"]["swarm"]["children"]["swarm_workers"]["hosts"]["mh-monitoring"]
+    inventory["all"]["children"]["monitoring"] = None
+    # next to hosts.yml, so that the scenario's group_vars and host_vars apply
+    shrunk = SCENARIO / "inventory" / "shrunk.yml"
+    shrunk.write_text(yaml.safe_dump(inventory))
+    try:
+        # not asked to: the node stays, and the run names it and says how to remove it
+        kept = playbook("site.yml", "--tags", "swarm", inventory=shrunk)
+        assert kept.returncode == 0, kept.stdout[-3000:]
+        said = " ".join(kept.stdout.split())
+        assert "The swarm node mh-monitoring" in said and "swarm_remove_absent_nodes: true" in said, \
+            kept.stdout[-3000:]
+        assert node_names(apps) == ["mh-apps", "mh-monitoring"]
+
+        removed = playbook("site.yml", "--tags", "swarm", "-e", "swarm_remove_absent_nodes=true", inventory=shrunk)
+        assert removed.returncode == 0, removed.stdout[-3000:]
+        assert node_names(apps) == ["mh-apps"]
+        # its replica was moved before the node went: both run on the node that is left
+        wait_until(lambda: sorted(running_tasks(apps)) == [("mh-apps", "Running")] * 2, 90,
+                   "both replicas running on mh-apps")
+        again = playbook("site.yml", "--tags", "swarm", "-e", "swarm_remove_absent_nodes=true", inventory=shrunk)
+        assert again.returncode == 0 and set(changed_per_host(again.stdout).values()) == {0}, again.stdout[-3000:]
+    finally:
+        shrunk.unlink()
+        # the removed node's engine still believes it is in the swarm: it leaves, and the inventory as it is
+        # joins it again
+        monitoring.run("docker", "swarm", "leave", "--force", check=False)
+        back = playbook("site.yml", "--tags", "swarm")
+    assert back.returncode == 0, back.stdout[-3000:]
+    assert node_names(apps) == ["mh-apps", "mh-monitoring"]
