@@ -98,8 +98,11 @@ sanity: deps
 secrets: deps
 	tests/secrets_scan.sh
 
+# Each scenario's verify writes a JUnit report; when one fails, its failures are
+# printed last, below the scenarios' destroy steps.
 molecule: deps
-	molecule test --all
+	rm -rf tests/output/molecule
+	molecule test --all || { python tests/junit_failures.py tests/output/molecule/*.xml; exit 1; }
 
 role-docs: deps
 	python tests/role_readmes.py --write
