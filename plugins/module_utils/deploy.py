@@ -231,6 +231,38 @@ def canary_catalog(catalog: Sequence[Mapping[str, Any]], name: str, replicas: in
     return entries + [canary]
 
 
+# Task states of a Swarm task that ended without being asked to (docker's task
+# states: a task that is shut down by a scale-down or an update ends "shutdown").
+ENDED_BADLY = ("failed", "rejected", "orphaned", "complete")
+
+
+def canary_faults(tasks: Sequence[Mapping[str, Any]], replicas: int) -> List[str]:
+    """What went wrong with a Swarm canary while it ran: one sentence per task that
+    ended without being asked to (failed, rejected, orphaned, or exited), per task
+    Swarm wants running that is not, and when fewer than ``replicas`` run.
+
+    ``tasks`` are the canary service's tasks as the Docker API gives them
+    (community.docker.docker_swarm_info, tasks with verbose_output): ``ID``,
+    ``DesiredState`` and ``Status`` (``State``, ``Err``). An empty list: every
+    replica ran the whole time."""
+    faults: List[str] = []
+    running = 0
+    for task in tasks:
+        status = task.get("Status") or {}
+        state, desired = status.get("State", "unknown"), task.get("DesiredState", "unknown")
+        name = str(task.get("ID", "?"))[:12]
+        if state in ENDED_BADLY:
+            faults.append("task %s %s%s" % (name, "exited" if state == "complete" else state,
+                                            ": %s" % status["Err"] if status.get("Err") else ""))
+        elif desired == "running" and state != "running":
+            faults.append("task %s is %s" % (name, state))
+        elif desired == "running":
+            running += 1
+    if running < replicas:
+        faults.append("%d of its %d replica(s) run" % (running, replicas))
+    return faults
+
+
 def with_images(catalog: Sequence[Mapping[str, Any]], images: Mapping[str, str]) -> List[Dict[str, Any]]:
     """``catalog`` (copied) with the images of ``images`` (service name: image) in it."""
     result = []

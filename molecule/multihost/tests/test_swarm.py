@@ -338,6 +338,55 @@ def test_a_canary_of_a_version_that_never_runs_stops_at_its_first_step_and_leave
         ("rolled_back", "tersane/standin:6.6.6", "tersane/standin:3.0.0")
 
 
+def kill_the_canary_once_it_ran(nodes, killed, stop):
+    """Until stop is set: once the canary's replica has run for 5 s (the step's health
+    gate has passed then), kill its container on the node it runs on, once."""
+    apps = nodes["apps"]
+    first_seen = None
+    while not stop.is_set() and "node" not in killed:
+        lines = apps.run("docker", "service", "ps", SERVICE + "-canary", "--filter", "desired-state=running",
+                         "--format", "{{.Node}} {{.CurrentState}}", check=False).decode().split("\n")
+        running = [line.split()[0] for line in lines if line.split()[1:2] == ["Running"]]
+        if running and first_seen is None:
+            first_seen = time.monotonic()
+        if running and time.monotonic() - first_seen >= 5:
+            node = nodes[running[0].replace("mh-", "")]
+            container = node.run("docker", "ps", "-q", "--filter",
+                                 "label=com.docker.swarm.service.name=%s-canary" % SERVICE).decode().split()
+            if container:
+                node.run("docker", "kill", container[0])
+                killed["node"] = running[0]
+        time.sleep(0.5)
+
+
+def test_a_canary_replica_that_dies_during_the_hold_stops_the_deploy_and_leaves_the_service_alone(nodes, playbook):
+    for node in swarm_nodes(nodes):
+        node.run("docker", "tag", "tersane/standin:bookworm", "tersane/standin:4.0.0")
+    apps = nodes["apps"]
+    before = task_ids(apps)
+    killed, stop = {}, threading.Event()
+    killer = threading.Thread(target=kill_the_canary_once_it_ran, args=(nodes, killed, stop))
+    killer.start()
+    try:
+        run = playbook("deploy.yml", "-e", "deploy_strategy=canary", "-e", "deploy_canary_hold=30",
+                       "-e", json.dumps({"deploy_versions": {"api": "4.0.0"}}))
+    finally:
+        stop.set()
+        killer.join(timeout=60)
+    assert "node" in killed, "the canary's replica was never seen running"
+    assert run.returncode != 0, run.stdout[-3000:]
+    said = " ".join(run.stdout.split())
+    assert "Canary step 1 of api 4.0.0 failed: its 1 replica(s) of the new version ran healthy, but not for the " \
+           "whole 30 s hold: task " in said and "failed: task: non-zero exit (137)" in said, run.stdout[-3000:]
+    assert "The service's own replicas were not touched" in said
+    assert service_spec(apps)["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "tersane/standin:3.0.0"
+    assert task_ids(apps) == before, "the service's tasks are the same"
+    assert SERVICE + "-canary" not in apps.run("docker", "service", "ls", "--format", "{{.Name}}").decode().split()
+    last = deploy_history(apps)[-1]
+    assert (last["outcome"], last["image"], last["previous"]) == \
+        ("rolled_back", "tersane/standin:4.0.0", "tersane/standin:3.0.0")
+
+
 def test_killing_a_worker_moves_its_replica_and_a_client_sees_at_most_the_health_window(nodes, engine):
     apps = nodes["apps"]
     healthcheck = service_spec(apps)["Spec"]["TaskTemplate"]["ContainerSpec"]["Healthcheck"]

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.tersane.platform.plugins.module_utils.deploy import (
-    DeployError, canary_catalog, canary_counts, deploy_plan, image_repository, parse_versions, with_images, image_version, image_with, next_opening,
+    DeployError, canary_catalog, canary_counts, canary_faults, deploy_plan, image_repository, parse_versions, with_images,
+    image_version, image_with, next_opening,
     parse_windows, recorded_entry, rollback_catalog, version_kind, window_verdict)
 
 DIGEST = "sha256:" + "ab12" * 16
@@ -260,6 +261,32 @@ def test_a_canary_is_the_new_entry_under_its_own_name_answering_to_the_services_
                            "aliases": ["api"], "ports": [], "secrets": {"TOKEN": "t"}}
     with pytest.raises(DeployError, match="no service 'cache'"):
         canary_catalog(catalog, "cache", 1)
+
+
+def task(task_id, desired, state, err=None):
+    """A Swarm task as the Docker API gives it (the fields canary_faults reads)."""
+    status = {"State": state, "Message": state}
+    if err:
+        status["Err"] = err
+    return {"ID": task_id, "DesiredState": desired, "Status": status, "NodeID": "n1"}
+
+
+def test_a_canary_whose_replicas_ran_the_whole_time_has_no_fault():
+    assert canary_faults([task("a" * 25, "running", "running"), task("b" * 25, "running", "running")], 2) == []
+    # a replica shut down by the step before it (Swarm asked it to) is no fault
+    assert canary_faults([task("a" * 25, "running", "running"), task("c" * 25, "shutdown", "shutdown")], 1) == []
+
+
+def test_a_canary_replica_that_ended_or_does_not_run_is_named():
+    tasks = [task("f" * 25, "shutdown", "failed", "task: non-zero exit (137)"),
+             task("r" * 25, "shutdown", "rejected", "no suitable node"),
+             task("e" * 25, "shutdown", "complete"),
+             task("s" * 25, "running", "starting"),
+             task("g" * 25, "running", "running")]
+    assert canary_faults(tasks, 2) == [
+        "task ffffffffffff failed: task: non-zero exit (137)", "task rrrrrrrrrrrr rejected: no suitable node",
+        "task eeeeeeeeeeee exited", "task ssssssssssss is starting", "1 of its 2 replica(s) run"]
+    assert canary_faults([], 1) == ["0 of its 1 replica(s) run"]
 
 
 def test_a_canary_plan_lists_each_swarm_services_canary_sizes():
