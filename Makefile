@@ -114,6 +114,7 @@ bench: deps
 	bench/alert_latency
 	bench/backup
 	bench/deploy
+	bench/swarm_deploy
 	bench/multihost
 
 clean:
