@@ -14,11 +14,11 @@ import urllib.error
 import urllib.request
 import uuid
 
-import docker
 import pytest
 import yaml
 
 from ansible_collections.tersane.platform.plugins.module_utils.monitoring_targets import swarm_monitoring
+from project_run import engine_with
 from promtool import IMAGE, promtool, scratch_dir
 
 STANDIN = "tersane/standin:bookworm"
@@ -51,11 +51,7 @@ def active_targets(port):
 
 @pytest.fixture()
 def replicas_and_prometheus(config_dir):
-    client = docker.from_env()
-    try:
-        client.images.get(STANDIN)
-    except docker.errors.ImageNotFound:
-        pytest.skip("%s is absent: the molecule services scenario builds it" % STANDIN)
+    client = engine_with(STANDIN)
     tag = uuid.uuid4().hex[:8]
     network = client.networks.create("tracks-%s" % tag, driver="bridge")
     made = []
