@@ -263,6 +263,42 @@ def canary_faults(tasks: Sequence[Mapping[str, Any]], replicas: int) -> List[str
     return faults
 
 
+def held_faults(before: Sequence[Optional[Mapping[str, Any]]],
+                after: Sequence[Optional[Mapping[str, Any]]]) -> List[str]:
+    """What happened to containers while a canary batch held: one sentence per
+    container of ``before`` that is gone, was replaced, does not run, started again
+    (its restart policy or anyone restarted it) or is unhealthy after the hold.
+
+    ``before`` and ``after`` are the containers as the Docker API inspects them
+    (community.docker.docker_container_info's ``container``; None for one that does
+    not exist), read as the health gate left them and after the hold. An empty list:
+    every container ran the whole time."""
+    now = {str(item.get("Name", "")).lstrip("/"): item for item in after if item}
+    faults: List[str] = []
+    for old in before:
+        if not old:
+            continue
+        name = str(old.get("Name", "")).lstrip("/")
+        new = now.get(name)
+        if new is None:
+            faults.append("container %s is gone" % name)
+            continue
+        state, was = new.get("State") or {}, old.get("State") or {}
+        restarts = int(new.get("RestartCount") or 0) - int(old.get("RestartCount") or 0)
+        if new.get("Id") != old.get("Id"):
+            faults.append("container %s was replaced" % name)
+        elif state.get("Status") != "running":
+            faults.append("container %s is %s (exit code %s)%s" % (
+                name, state.get("Status", "unknown"), state.get("ExitCode", "?"),
+                ": %s" % state["Error"] if state.get("Error") else ""))
+        elif state.get("StartedAt") != was.get("StartedAt"):
+            faults.append("container %s started again%s" % (
+                name, " (%d time(s) by its restart policy)" % restarts if restarts > 0 else ""))
+        elif (state.get("Health") or {}).get("Status") == "unhealthy":
+            faults.append("container %s is unhealthy" % name)
+    return faults
+
+
 def with_images(catalog: Sequence[Mapping[str, Any]], images: Mapping[str, str]) -> List[Dict[str, Any]]:
     """``catalog`` (copied) with the images of ``images`` (service name: image) in it."""
     result = []

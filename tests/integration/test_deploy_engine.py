@@ -7,7 +7,8 @@ failing).
 A rolling deploy is probed throughout, as a load balancer would (every replica, by its
 container address, five times a second): some replica answers at every moment. A canary
 deploy of the broken version stops at its first step, which is rolled back with its data
-intact; a deploy outside the maintenance windows, or of a version that is not one, is
+intact; one whose first host's container is killed while that batch holds is rolled back
+there too, and a good one holds after every batch but the last; a deploy outside the maintenance windows, or of a version that is not one, is
 refused with nothing changed.
 
 Uses tersane/standin:bookworm, which the Molecule scenarios build first in CI; outside
@@ -17,6 +18,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -208,3 +210,52 @@ def test_a_canary_of_a_broken_version_rolls_back_its_first_step_and_stops(platfo
         "rolled_back", "deptest/api:2.0.0", "deptest/api:1.1.0")
     assert "api" in last["reason"] and "unhealthy" in last["reason"]
     assert json.loads(Path("/var/lib/tersane/deptest1/deploy/api.json").read_text())["image"] == "deptest/api:1.1.0"
+
+
+def test_a_canary_container_that_dies_during_the_hold_rolls_its_batch_back_and_stops(platform):
+    untouched = {host: running(host) for host in ("h2", "h3")}
+    killed = {}
+
+    def kill_the_canary_once_it_runs_healthy():
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                attrs = container("h1").attrs
+            except docker.errors.NotFound:  # between the old container and the new one
+                attrs = {}
+            image = attrs.get("Config", {}).get("Image")
+            health = attrs.get("State", {}).get("Health", {}).get("Status")  # none before it starts
+            if (image, health) == ("deptest/api:1.0.0", "healthy"):
+                time.sleep(6)  # the gate has passed: the batch holds now
+                container("h1").kill()
+                killed["h1"] = True
+                return
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_the_canary_once_it_runs_healthy, daemon=True)
+    killer.start()
+    result = deploy("-e", "deploy_strategy=canary", deploy_versions={"api": "1.0.0"}, deploy_canary_hold=30)
+    killer.join()
+    assert killed, "h1 never ran the new version healthy: " + result.stdout[-3000:]
+    assert result.returncode != 0
+    message = said(result)
+    assert re.search(r"The deploy of api 1\.0\.0 on h1 failed and was rolled back: its containers of the new version "
+                     r"ran healthy, but not for the whole 30 s canary hold: container deptest1_api "
+                     r"(is exited \(exit code 137\)|started again)", message), message[-3000:]
+    assert running("h1")[:2] == ("deptest/api:1.1.0", "healthy")
+    assert {host: running(host) for host in ("h2", "h3")} == untouched
+    last = history("h1")[-1]
+    assert (last["outcome"], last["image"], last["previous"]) == (
+        "rolled_back", "deptest/api:1.0.0", "deptest/api:1.1.0")
+
+
+def test_a_good_canary_holds_after_each_batch_but_the_last(platform):
+    result = deploy("-e", "deploy_strategy=canary", deploy_versions={"api": "1.0.0"}, deploy_canary_hold=2)
+    assert result.returncode == 0, result.stdout[-4000:]
+    for host in HOSTS:
+        assert running(host)[:2] == ("deptest/api:1.0.0", "healthy")
+        assert history(host)[-1]["outcome"] == "deployed"
+    # Three batches of one host (10 %, 50 %, 100 % of three): the first two hold, the last does not.
+    holds = [line for line in result.stdout.splitlines()
+             if line.startswith("TASK [") and "Hold the canary batch while it answers" in line]
+    assert len(holds) == 2, result.stdout[-4000:]

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.tersane.platform.plugins.module_utils.deploy import (
-    DeployError, canary_catalog, canary_counts, canary_faults, deploy_plan, image_repository, parse_versions, with_images,
+    DeployError, canary_catalog, canary_counts, canary_faults, deploy_plan, held_faults, image_repository, parse_versions, with_images,
     image_version, image_with, next_opening,
     parse_windows, recorded_entry, rollback_catalog, version_kind, window_verdict)
 
@@ -287,6 +287,29 @@ def test_a_canary_replica_that_ended_or_does_not_run_is_named():
         "task ffffffffffff failed: task: non-zero exit (137)", "task rrrrrrrrrrrr rejected: no suitable node",
         "task eeeeeeeeeeee exited", "task ssssssssssss is starting", "1 of its 2 replica(s) run"]
     assert canary_faults([], 1) == ["0 of its 1 replica(s) run"]
+
+
+def inspected(name, started="2026-12-05T10:00:00.1Z", status="running", health="healthy", restarts=0, cid=None,
+              exit_code=0):
+    """A container as the Docker API inspects it (the fields held_faults reads)."""
+    return {"Id": cid or name * 4, "Name": "/" + name, "RestartCount": restarts,
+            "State": {"Status": status, "StartedAt": started, "ExitCode": exit_code, "Error": "",
+                      "Health": {"Status": health}}}
+
+
+def test_containers_that_ran_the_whole_hold_have_no_fault():
+    before = [inspected("shop_api"), inspected("shop_api_2"), None]
+    assert held_faults(before, [inspected("shop_api_2"), inspected("shop_api")]) == []
+
+
+def test_a_container_that_stopped_restarted_or_went_during_the_hold_is_named():
+    before = [inspected(name) for name in ("a", "b", "c", "d", "e", "f")]
+    after = [inspected("a", status="exited", exit_code=137), inspected("b", started="2026-12-05T10:00:20Z", restarts=2),
+             inspected("c", started="2026-12-05T10:00:20Z"), inspected("d", cid="new"),
+             inspected("e", health="unhealthy"), None]
+    assert held_faults(before, after) == [
+        "container a is exited (exit code 137)", "container b started again (2 time(s) by its restart policy)",
+        "container c started again", "container d was replaced", "container e is unhealthy", "container f is gone"]
 
 
 def test_a_canary_plan_lists_each_swarm_services_canary_sizes():
