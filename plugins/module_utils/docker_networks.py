@@ -15,13 +15,18 @@ IPAM_FIELDS = {"subnet": "Subnet", "gateway": "Gateway", "iprange": "IPRange"}
 
 
 def _same_ipam(wanted: Sequence[Mapping[str, Any]], config: Sequence[Mapping[str, Any]]) -> bool:
-    """Every wanted pool (subnet, gateway, iprange as docker_network takes them) is
-    among the network's, with the same values for the fields it sets; a pool with
-    another field (aux_addresses) cannot be compared, so it is not the same."""
-    return all(set(pool) <= set(IPAM_FIELDS)
-               and any(all(str(pool[key]) == str(have.get(field, "")) for key, field in IPAM_FIELDS.items() if pool.get(key))
-                       for have in config)
-               for pool in wanted)
+    """The network has as many pools as are wanted, and each wanted pool (subnet,
+    gateway, iprange as docker_network takes them) is among them with the same values
+    for the fields it sets. No wanted pool leaves the engine's choice alone, as
+    docker_network does. A pool with another field (aux_addresses) cannot be
+    compared, so it is not the same."""
+    if not wanted:
+        return True
+    return len(wanted) == len(config) and all(
+        set(pool) <= set(IPAM_FIELDS)
+        and any(all(str(pool[key]) == str(have.get(field, "")) for key, field in IPAM_FIELDS.items() if pool.get(key))
+                for have in config)
+        for pool in wanted)
 
 
 def networks_to_apply(wanted: Sequence[Mapping[str, Any]], existing: Sequence[Mapping[str, Any]],

@@ -16,11 +16,13 @@ def test_networks_made_as_wanted_need_no_run():
 
 def test_a_network_missing_or_made_otherwise_is_applied():
     existing = [listed("a", driver="overlay"), listed("b", internal=True), listed("c", platform="other"),
-                listed("d"), listed("e"), listed("f")]
+                listed("d"), listed("e"), listed("f"),
+                listed("h", pools=({"Subnet": "10.1.0.0/24"}, {"Subnet": "10.3.0.0/24"}))]
     wanted = [{"name": "a"}, {"name": "b"}, {"name": "c"}, {"name": "d", "ipam_config": [{"subnet": "10.2.0.0/24"}]},
               {"name": "e", "ipam_config": [{"subnet": "10.1.0.0/24", "gateway": "10.1.0.254"}]},
               {"name": "f", "enable_ipv6": True}, {"name": "g"},
+              {"name": "h", "ipam_config": [{"subnet": "10.1.0.0/24"}]},
               {"name": "d", "ipam_config": [{"subnet": "10.1.0.0/24", "aux_addresses": {"host": "10.1.0.5"}}]}]
     assert [entry["name"] for entry in networks_to_apply(wanted, existing, "shop")] == [
-        "a", "b", "c", "d", "e", "f", "g", "d"]
+        "a", "b", "c", "d", "e", "f", "g", "h", "d"]
     assert networks_to_apply([{"name": "shop"}], [], "shop") == [{"name": "shop"}]
