@@ -14,7 +14,9 @@ description:
     checks for M(tersane.platform.health_gate) that start each created container once what it depends on
     is ready, then wait until it is healthy.
   - A dependency needed only C(started) gets a second check, C(<name>:running), that passes once its
-    container runs. Dependencies the host does not run are left out.
+    container runs. A dependency on a catalog service of another host (in O(endpoints), remote) gets a TCP
+    check of its address and published port, since that host may be starting it in the same run. The data
+    services are up before this runs and are left out.
 author:
   - tersane.platform contributors (@tersane)
 options:
@@ -23,17 +25,23 @@ options:
     type: list
     elements: dict
     required: true
+  endpoints:
+    description: How this host's services reach the catalog services they depend on, as
+      P(tersane.platform.catalog_endpoints#filter) returns them.
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
 - name: Start the services in dependency order
   tersane.platform.health_gate:
-    checks: "{{ services_deployed | tersane.platform.service_start_checks }}"
+    checks: "{{ services_deployed | tersane.platform.service_start_checks(services_endpoints) }}"
 """
 
 RETURN = r"""
 _value:
-  description: Checks for M(tersane.platform.health_gate), container type, with C(start) set.
+  description: Checks for M(tersane.platform.health_gate), container type with C(start) set, and tcp for the
+    dependencies on other hosts.
   type: list
   elements: dict
 """
@@ -41,8 +49,8 @@ _value:
 from ansible_collections.tersane.platform.plugins.module_utils import service_catalog
 
 
-def service_start_checks(services):
-    return service_catalog.start_checks(services)
+def service_start_checks(services, endpoints=None):
+    return service_catalog.start_checks(services, endpoints)
 
 
 class FilterModule:

@@ -535,24 +535,35 @@ def plan(services: Any, enabled: Union[str, Sequence[str], None] = "all", platfo
     }
 
 
-def start_checks(services: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+def start_checks(services: Sequence[Mapping[str, Any]],
+                 endpoints: Optional[Mapping[str, Mapping[str, Any]]] = None) -> List[Dict[str, Any]]:
     """Health gate checks that start ``services`` (normalised entries of one host) in order.
 
     Each service's check starts its container once its dependencies passed and
     waits until it is healthy. A dependency needed only ``started`` gets a
     second check, ``<name>:running``, that passes once its container runs.
-    Dependencies outside ``services`` (the data services, or services of other
-    hosts) are up before this runs and are left out.
+    A dependency on a service of another host (``endpoints``, as
+    placement.catalog_endpoints gives them, ``remote``) gets a TCP check of the
+    address and port it is reached on, since that host may be starting it in the
+    same run; its dependents start once it accepts connections. The data services
+    are up before this runs and are left out.
     """
     here = {service["name"]: service for service in services}
+    remote = {name: endpoint for name, endpoint in (endpoints or {}).items()
+              if endpoint.get("remote") and name not in here}
 
     def deps_of(service: Mapping[str, Any]) -> List[str]:
-        return [dep["name"] if dep["condition"] == "healthy" else dep["name"] + ":running"
-                for dep in service["depends_on"] if dep["name"] in here]
+        return [dep["name"] if dep["condition"] == "healthy" or dep["name"] in remote else dep["name"] + ":running"
+                for dep in service["depends_on"] if dep["name"] in here or dep["name"] in remote]
 
     needed_running = {dep["name"] for service in services for dep in service["depends_on"]
                       if dep["condition"] == "started" and dep["name"] in here}
     checks: List[Dict[str, Any]] = []
+    for name in sorted({dep["name"] for service in services for dep in service["depends_on"]} & set(remote)):
+        timeout = max(service["health_timeout"] for service in services
+                      if name in [dep["name"] for dep in service["depends_on"]])
+        checks.append({"name": name, "type": "tcp", "host": remote[name]["address"], "port": remote[name]["port"],
+                       "timeout": timeout})
     for service in services:
         base = {"type": "container", "container": service["container_name"], "start": True,
                 "timeout": service["health_timeout"], "depends_on": deps_of(service)}

@@ -2,6 +2,7 @@
 profile, health checks) as they are shipped. Preflight runs on the controller
 only, so the inventories' hosts need not exist."""
 
+import json
 import os
 import subprocess
 import sys
@@ -100,3 +101,19 @@ def test_a_prometheus_watching_swarm_services_must_be_a_swarm_node(tmp_path, mon
             "swarm's network, so mon-1 must be a node of the swarm: add it to the inventory group swarm_workers"
             in " ".join(result.stdout.split())), result.stdout[-3000:]
     assert "TASK [Check PostgreSQL's WAL archiving settings" not in result.stdout
+
+
+@pytest.mark.parametrize("ledger_port, refused", [("18081:8081", True), ("10.20.0.41:18081:8081", False)])
+def test_a_dependency_on_a_catalog_service_other_hosts_cannot_reach_is_refused(tmp_path, ledger_port, refused):
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps({"platform_services": [
+        {"name": "ledger", "image": "registry.example.com/ledger:1.0", "group": "monitoring", "ports": [ledger_port]},
+        {"name": "orders", "image": "registry.example.com/orders:1.0", "depends_on": ["ledger"]}]}))
+    result = preflight("prod", "-e", "@%s" % catalog)
+    if refused:  # published on mon-1's loopback (services_bind_address) only
+        assert result.returncode != 0
+        for host in ("app-1", "app-2"):
+            assert ("services of %s depend on ledger, which runs on mon-1 and publishes no TCP port other hosts "
+                    "reach" % host) in result.stdout
+    else:
+        assert result.returncode == 0, result.stdout[-3000:]

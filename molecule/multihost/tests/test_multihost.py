@@ -32,9 +32,19 @@ def test_the_apps_node_resolves_the_data_services_to_the_data_node(nodes):
     for service in ("postgres", "redis"):
         entry = apps.run("docker", "exec", "%s_orders" % PLATFORM, "getent", "hosts", service).decode().split()
         assert entry[0] == nodes["data"].address
-    # healthy only while it reaches postgres:5432 and redis:6379 (STANDIN_DEPENDS)
+    # healthy only while it reaches postgres:5432, redis:6379 and ledger:8081 (STANDIN_DEPENDS)
     state = json.loads(apps.run("docker", "inspect", "%s_orders" % PLATFORM))[0]["State"]
     assert state["Health"]["Status"] == "healthy"
+
+
+def test_the_apps_node_reaches_a_catalog_service_of_the_monitoring_node_on_its_published_port(nodes):
+    apps, monitoring = nodes["apps"], nodes["monitoring"]
+    entry = apps.run("docker", "exec", "%s_orders" % PLATFORM, "getent", "hosts", "ledger").decode().split()
+    assert entry[0] == monitoring.address
+    published = monitoring.run("docker", "port", "%s_ledger" % PLATFORM, "8080/tcp").decode().split()
+    assert published == ["%s:8081" % monitoring.address]
+    code = "import urllib.request; print(urllib.request.urlopen('http://ledger:8081/health', timeout=5).status)"
+    assert apps.python(code, container="%s_orders" % PLATFORM).strip() == "200"
 
 
 def test_the_application_speaks_to_redis_across_nodes_with_the_platform_password(nodes, platform_vars):
@@ -87,7 +97,8 @@ def test_each_node_runs_only_what_its_groups_place_there(nodes):
                for name, node in nodes.items()}
     assert {"postgres", "redis"} <= running["data"] and "orders" not in running["data"]
     assert "orders" in running["apps"] and not {"postgres", "redis", "prometheus"} & running["apps"]
-    assert "prometheus" in running["monitoring"] and not {"postgres", "orders"} & running["monitoring"]
+    assert {"prometheus", "ledger"} <= running["monitoring"] and not {"postgres", "orders"} & running["monitoring"]
+    assert "ledger" not in running["apps"]
 
 
 @pytest.mark.parametrize("host", ["mh-apps", "mh-monitoring"])

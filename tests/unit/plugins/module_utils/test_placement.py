@@ -1,10 +1,11 @@
-"""Unit tests of module_utils/placement.py: how a host's services reach the data services."""
+"""Unit tests of module_utils/placement.py: how a host's services reach the data services
+and the catalog services they depend on."""
 
 import pytest
 from hypothesis import given, strategies as st
 
 from ansible_collections.tersane.platform.plugins.module_utils.placement import (
-    PlacementError, service_endpoints)
+    PlacementError, catalog_endpoints, service_endpoints)
 
 DB = {"host": "db-1", "bind_address": "10.20.0.11", "port": 5432, "address": "10.20.0.11"}
 
@@ -65,3 +66,37 @@ def test_a_remote_endpoint_always_carries_the_alias_the_address_and_the_publishe
     else:
         assert service_endpoints(placed, "near", [name])[name] == {
             "host": name, "port": port, "address": str(address), "remote": True, "runs_on": "far"}
+
+
+def test_a_catalog_service_of_the_same_host_is_reached_by_name_on_its_first_tcp_container_port():
+    ports = {"ledger": ["9000/udp", "18081:8081"], "cron": []}
+    got = catalog_endpoints(ports, {"ledger": ["app-1"], "cron": ["app-1"]}, {}, "app-1", ["ledger", "cron"])
+    assert got == {"ledger": {"host": "ledger", "port": 8081, "address": "", "remote": False, "runs_on": "app-1"},
+                   "cron": {"host": "cron", "port": None, "address": "", "remote": False, "runs_on": "app-1"}}
+
+
+def test_a_catalog_service_of_another_host_is_reached_where_that_host_publishes_its_first_tcp_port():
+    ports = {"ledger": ["9000/udp", "18081:8081", "18082:8082"], "audit": ["0.0.0.0:7000:7000"],
+             "report": [{"container": 8080, "host": 18090, "address": "10.20.0.99"}], "idle": []}
+    runs_on = {"ledger": ["app-2", "app-3"], "audit": ["app-3"], "report": ["app-3"], "idle": ["app-2"]}
+    hosts = {"app-1": {"address": "10.20.0.11", "bind_address": "10.20.0.11"},
+             "app-2": {"address": "10.20.0.12", "bind_address": "10.20.0.12"},
+             "app-3": {"address": "app-3.internal", "bind_address": "127.0.0.1"}}
+    got = catalog_endpoints(ports, runs_on, hosts, "app-1", ["ledger", "audit", "report"])
+    # a port that names no address is published on the other host's bind address, not this one's
+    assert got == {"ledger": {"host": "ledger", "port": 18081, "address": "10.20.0.12", "remote": True, "runs_on": "app-2"},
+                   "audit": {"host": "audit", "port": 7000, "address": "app-3.internal", "remote": True,
+                             "runs_on": "app-3"},
+                   "report": {"host": "report", "port": 18090, "address": "10.20.0.99", "remote": True,
+                              "runs_on": "app-3"}}
+
+
+def test_a_used_catalog_service_elsewhere_without_a_reachable_tcp_port_is_an_error_naming_it():
+    ports = {"ledger": ["18081:8081"], "idle": [], "unplaced": ["7000"]}
+    runs_on = {"ledger": ["app-2"], "idle": ["app-2"], "unplaced": []}
+    hosts = {"app-2": {"address": "10.20.0.12"}}  # publishes on loopback by default
+    with pytest.raises(PlacementError) as error:
+        catalog_endpoints(ports, runs_on, hosts, "app-1", ["ledger", "idle", "unplaced"])
+    assert str(error.value).count("publishes no TCP port other hosts reach") == 2
+    assert "depend on idle, which runs on app-2" in str(error.value) and "services_bind_address" in str(error.value)
+    assert catalog_endpoints(ports, runs_on, hosts, "app-1", ["unplaced"]) == {}

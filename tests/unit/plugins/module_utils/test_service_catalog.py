@@ -220,10 +220,24 @@ def test_start_checks_follow_dependencies_and_conditions():
     assert all(check["start"] and check["type"] == "container" for check in checks.values())
 
 
-def test_start_checks_leave_out_services_of_other_hosts():
+def test_start_checks_leave_out_services_of_other_hosts_they_know_no_endpoint_of():
     plan = sc.plan([svc("db"), svc("api", "db")])
     [check] = sc.start_checks([plan["services"]["api"]])
     assert check["name"] == "api" and check["depends_on"] == []
+
+
+def test_a_dependency_on_another_host_is_gated_on_tcp_at_its_endpoint():
+    plan = sc.plan([svc("db"), svc("queue"), svc("api", "db", {"name": "queue", "condition": "started"}, health_timeout=30),
+                    svc("web", "db", health_timeout=90)])
+    endpoints = {"db": {"host": "db", "port": 15432, "address": "10.0.0.2", "remote": True, "runs_on": "h2"},
+                 "queue": {"host": "queue", "port": 5000, "address": "10.0.0.3", "remote": True, "runs_on": "h3"},
+                 "web": {"host": "web", "port": 8080, "address": "", "remote": False, "runs_on": "h1"}}
+    checks = {check["name"]: check for check in
+              sc.start_checks([plan["services"]["api"], plan["services"]["web"]], endpoints)}
+    assert sorted(checks) == ["api", "db", "queue", "web"]
+    assert checks["db"] == {"name": "db", "type": "tcp", "host": "10.0.0.2", "port": 15432, "timeout": 90}
+    assert checks["queue"]["timeout"] == 30 and checks["queue"]["type"] == "tcp"
+    assert checks["api"]["depends_on"] == ["db", "queue"] and checks["web"]["depends_on"] == ["db"]
 
 
 @pytest.mark.parametrize("user, uid", [("10001:10001", "10001"), ("2000", "2000"), ("app", "0")])
