@@ -192,12 +192,12 @@ class PkiMount:
         except ValueError:
             return 400, {"errors": ["could not parse CSR"]}
         common_names = request.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        try:
+        try:  # a CSR without the extension names nothing more (cryptography refuses an empty one)
             sans = request.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            names = list(sans.get_values_for_type(x509.DNSName))
+            addresses = [str(a) for a in sans.get_values_for_type(x509.IPAddress)]
         except x509.ExtensionNotFound:
-            sans = x509.SubjectAlternativeName([])
-        names = list(sans.get_values_for_type(x509.DNSName))
-        addresses = [str(a) for a in sans.get_values_for_type(x509.IPAddress)]
+            names, addresses = [], []
         common_name = common_names[0].value if common_names else body.get("common_name", "")
         role = self.roles.get(role_name)
         key = request.public_key()
