@@ -27,7 +27,7 @@ options:
     required: true
   endpoints:
     description: How this host's services reach the catalog services they depend on, as
-      P(tersane.platform.catalog_endpoints#filter) returns them.
+      P(tersane.platform.service_endpoints#filter) returns them.
     type: dict
     default: {}
 """

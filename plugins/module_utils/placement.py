@@ -2,22 +2,22 @@
 # Copyright: (c) 2026, tersane.platform contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Where the data services run, as the application services of one host reach them.
+"""Where the services run that the application services of one host depend on.
 
 The inventory places PostgreSQL and Redis on the ``data`` group and RabbitMQ on
 ``messaging``. A service on the same host reaches a data service by its network
 alias (``postgres``) on its container port. A service on another host reaches it
 on the data host's address and published port: its container is given a hosts
 entry that resolves the same alias to that address, so one catalog serves one
-host or many. The application services of the catalog are placed the same way: a service that
-depends on a catalog service of another host reaches it by its name, resolved to
-that host's address, on the port it publishes there. Nothing here reads Ansible's
-objects; the role passes plain dicts.
+host or many. The application services of the catalog are placed the same way:
+a service that depends on a catalog service of another host reaches it by its
+name, resolved to that host's address, on the port it publishes there. Nothing
+here reads Ansible's objects; the role passes plain dicts.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ansible_collections.tersane.platform.plugins.module_utils.addresses import WILDCARDS, published_address
 from ansible_collections.tersane.platform.plugins.module_utils.service_catalog import parse_port
@@ -119,3 +119,23 @@ def catalog_endpoints(ports: Mapping[str, Sequence[Any]], runs_on: Mapping[str, 
     if problems:
         raise PlacementError("; ".join(problems))
     return endpoints
+
+
+def endpoints(placed: Mapping[str, Mapping[str, Any]], here: str, used: Sequence[str] = (),
+              ports: Optional[Mapping[str, Sequence[Any]]] = None, runs_on: Optional[Mapping[str, Sequence[str]]] = None,
+              hosts: Optional[Mapping[str, Mapping[str, Any]]] = None) -> Dict[str, Dict[str, Any]]:
+    """How the services of host ``here`` reach the data services (``placed``, as
+    :func:`service_endpoints` takes it) and the catalog services (``ports``,
+    ``runs_on`` and ``hosts``, as :func:`catalog_endpoints` takes them) they depend
+    on, ``used`` naming both kinds. The problems of both are raised together."""
+    problems: List[str] = []
+    found: Dict[str, Dict[str, Any]] = {}
+    for work_out in (lambda: service_endpoints(placed, here, used),
+                     lambda: catalog_endpoints(ports or {}, runs_on or {}, hosts or {}, here, used)):
+        try:
+            found.update(work_out())
+        except PlacementError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise PlacementError("; ".join(problems))
+    return found

@@ -104,16 +104,23 @@ def test_a_prometheus_watching_swarm_services_must_be_a_swarm_node(tmp_path, mon
 
 
 @pytest.mark.parametrize("ledger_port, refused", [("18081:8081", True), ("10.20.0.41:18081:8081", False)])
-def test_a_dependency_on_a_catalog_service_other_hosts_cannot_reach_is_refused(tmp_path, ledger_port, refused):
+@pytest.mark.parametrize("orchestrator", ["container", "swarm"])
+def test_a_dependency_on_a_catalog_service_other_hosts_cannot_reach_is_refused(
+        tmp_path, ledger_port, refused, orchestrator):
+    """orders, a container on app-1 and app-2 or a Swarm service, depends on ledger, a
+    container on mon-1: a Swarm replica always reaches it across hosts."""
+    inventory = tmp_path / "swarm.yml"
+    inventory.write_text(SWARM_INVENTORY % "        mon-1:\n")
     catalog = tmp_path / "catalog.json"
     catalog.write_text(json.dumps({"platform_services": [
         {"name": "ledger", "image": "registry.example.com/ledger:1.0", "group": "monitoring", "ports": [ledger_port]},
-        {"name": "orders", "image": "registry.example.com/orders:1.0", "depends_on": ["ledger"]}]}))
-    result = preflight("prod", "-e", "@%s" % catalog)
+        {"name": "orders", "image": "registry.example.com/orders:1.0", "depends_on": ["ledger"],
+         "orchestrator": orchestrator}]}))
+    result = preflight("prod", "-i", str(inventory), "-e", "@%s" % catalog)
     if refused:  # published on mon-1's loopback (services_bind_address) only
         assert result.returncode != 0
-        for host in ("app-1", "app-2"):
+        for dependent in (["app-1", "app-2"] if orchestrator == "container" else ["the swarm"]):
             assert ("services of %s depend on ledger, which runs on mon-1 and publishes no TCP port other hosts "
-                    "reach" % host) in result.stdout
+                    "reach" % dependent) in " ".join(result.stdout.split()), result.stdout[-3000:]
     else:
         assert result.returncode == 0, result.stdout[-3000:]

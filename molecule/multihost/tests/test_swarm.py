@@ -65,6 +65,17 @@ def test_its_secret_is_a_docker_secret_file_readable_by_its_user_only(nodes, pla
         nodes["data"].address
 
 
+def test_each_replica_reaches_a_catalog_container_of_another_node_on_its_published_port(nodes):
+    for name in ("apps", "monitoring"):
+        node = nodes[name]
+        container = node.run("docker", "ps", "-q", "--filter",
+                             "label=com.docker.swarm.service.name=%s" % SERVICE).decode().split()[0]
+        assert node.run("docker", "exec", container, "getent", "hosts", "ledger").decode().split()[0] == \
+            nodes["monitoring"].address, name
+        code = "import urllib.request; print(urllib.request.urlopen('http://ledger:8081/health', timeout=5).status)"
+        assert node.python(code, container=container).strip() == "200", name
+
+
 TARGETS = """
 import json, urllib.request
 targets = json.load(urllib.request.urlopen("http://127.0.0.1:9090/api/v1/targets", timeout=5))
@@ -109,8 +120,9 @@ def test_a_failed_update_is_rolled_back_by_swarm_and_the_run_says_so(nodes, play
         catalog = yaml.safe_load(handle)["platform_services"]
     for entry in catalog:
         if entry["name"] == "api":
+            depends = entry["env"]["STANDIN_DEPENDS"]
             # never healthy: what it depends on does not exist
-            entry["env"] = dict(entry["env"], STANDIN_DEPENDS="redis:6379,nowhere.invalid:1")
+            entry["env"] = dict(entry["env"], STANDIN_DEPENDS=depends + ",nowhere.invalid:1")
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps({"platform_services": catalog}))
 
@@ -120,7 +132,7 @@ def test_a_failed_update_is_rolled_back_by_swarm_and_the_run_says_so(nodes, play
         run.stdout[-3000:]
     spec = service_spec(nodes["apps"])
     assert spec["UpdateStatus"]["State"] == "rollback_completed"
-    assert "STANDIN_DEPENDS=redis:6379" in spec["Spec"]["TaskTemplate"]["ContainerSpec"]["Env"]
+    assert "STANDIN_DEPENDS=%s" % depends in spec["Spec"]["TaskTemplate"]["ContainerSpec"]["Env"]
     wait_until(lambda: sorted(running_tasks(nodes["apps"])) == [("mh-apps", "Running"), ("mh-monitoring", "Running")],
                60, "both replicas of the previous version running")
 

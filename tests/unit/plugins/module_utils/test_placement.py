@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from ansible_collections.tersane.platform.plugins.module_utils.placement import (
-    PlacementError, catalog_endpoints, service_endpoints)
+    PlacementError, catalog_endpoints, endpoints, service_endpoints)
 
 DB = {"host": "db-1", "bind_address": "10.20.0.11", "port": 5432, "address": "10.20.0.11"}
 
@@ -100,3 +100,20 @@ def test_a_used_catalog_service_elsewhere_without_a_reachable_tcp_port_is_an_err
     assert str(error.value).count("publishes no TCP port other hosts reach") == 2
     assert "depend on idle, which runs on app-2" in str(error.value) and "services_bind_address" in str(error.value)
     assert catalog_endpoints(ports, runs_on, hosts, "app-1", ["unplaced"]) == {}
+
+
+def test_endpoints_of_data_and_catalog_services_come_together_and_so_do_their_problems():
+    placed = {"postgres": {"host": "db-1", "bind_address": "10.20.0.21", "port": 15432, "address": "10.20.0.21"},
+              "redis": {"host": "db-1", "bind_address": "127.0.0.1", "port": 16379, "address": "10.20.0.21"}}
+    ports, runs_on = {"ledger": ["18081:8081"]}, {"ledger": ["mon-1"]}
+    reachable = {"mon-1": {"address": "10.20.0.41", "bind_address": "10.20.0.41"}}
+    got = endpoints(placed, "the swarm", ["postgres", "ledger"], ports, runs_on, reachable)
+    assert got == {"postgres": {"host": "postgres", "port": 15432, "address": "10.20.0.21", "remote": True,
+                                "runs_on": "db-1"},
+                   "ledger": {"host": "ledger", "port": 18081, "address": "10.20.0.41", "remote": True,
+                              "runs_on": "mon-1"}}
+    assert endpoints(placed, "db-1", ["redis"])["redis"]["remote"] is False  # no catalog: data services only
+    with pytest.raises(PlacementError) as error:
+        endpoints(placed, "the swarm", ["redis", "ledger"], ports, runs_on, {"mon-1": {"address": "10.20.0.41"}})
+    assert "redis runs on db-1 and listens on 127.0.0.1 only" in str(error.value)
+    assert "depend on ledger, which runs on mon-1 and publishes no TCP port" in str(error.value)
