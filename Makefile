@@ -73,13 +73,10 @@ logs:
 	  docker logs --follow --tail 20 "$$name" 2>&1 | sed -u "s/^/[$$name] /" & \
 	done; wait
 
-# The whole suite, stage by stage, each stage's wall time printed as it ends.
+# The whole suite: images first, then two lanes side by side (tests/suite.sh says
+# which stages each runs), each stage's wall time printed as it ends.
 test: deps
-	@for stage in unit lint molecule integration; do \
-	  started=$$(date +%s); \
-	  $(MAKE) --no-print-directory $$stage || exit 1; \
-	  echo "make test: $$stage passed in $$(( $$(date +%s) - started )) s"; \
-	done
+	tests/suite.sh
 
 unit: deps
 	pytest -p no:cacheprovider tests/unit

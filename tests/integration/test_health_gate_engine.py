@@ -36,7 +36,8 @@ def engine():
                 raise
             pytest.skip("%s is absent: `make up OFFLINE=1` or `make molecule` builds it" % image)
     yield client
-    for container in client.containers.list(all=True, filters={"label": "org.tersane.test"}):
+    # this module's containers only: other test modules label theirs org.tersane.test too
+    for container in client.containers.list(all=True, filters={"label": "org.tersane.test=" + LABEL["org.tersane.test"]}):
         container.remove(force=True, v=True)
 
 
