@@ -6,8 +6,11 @@
 #
 #   images    every image of the recipes, built here when its recipe changed, so no
 #             two lanes ever build one image at the same time
-#   phase 1   lane a: unit tests, lint, the Molecule scenarios on this engine
-#             lane b: the multihost scenario (Docker-in-Docker nodes of its own)
+#   phase 1   lane a: unit tests and lint, then Molecule scenarios
+#             lane b: Molecule scenarios
+#             each lane takes the next scenario not yet taken, longest first
+#             (SCENARIO_ORDER; the multihost scenario, by far the longest, goes to
+#             lane b at once)
 #   phase 2   the integration tests on two pytest-xdist workers, a module to a worker
 #
 # Each line is prefixed with its lane; each stage prints its wall time as it ends.
@@ -15,8 +18,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-LANE_B_SCENARIOS=(multihost)
+# Scenarios longest first; any other scenario under molecule/ comes after these.
+SCENARIO_ORDER=(multihost monitoring services rabbitmq tls default)
 INTEGRATION_WORKERS=${INTEGRATION_WORKERS:-2}
+CLAIMS=tests/output/molecule/claimed
+# made when a lane fails: the other one then takes no further scenario
+LANE_FAILED=tests/output/molecule/lane-failed
 
 stage() {  # stage NAME COMMAND...: runs COMMAND, prints its wall time; its status
   local name=$1 started=$SECONDS status
@@ -31,33 +38,45 @@ scenario() {  # scenario NAME: one Molecule scenario; its failed tests printed l
   molecule test -s "$1" || { python tests/junit_failures.py "tests/output/molecule/$1.xml"; return 1; }
 }
 
+scenarios() {  # every scenario, in SCENARIO_ORDER first
+  local path name
+  printf '%s\n' "${SCENARIO_ORDER[@]}"
+  for path in molecule/*/molecule.yml; do
+    name=$(basename "$(dirname "$path")")
+    [[ " ${SCENARIO_ORDER[*]} " == *" $name "* ]] || echo "$name"
+  done
+}
+
+take_scenarios() {  # runs each scenario no lane has taken yet (mkdir is the atomic claim)
+  local name
+  for name in $(scenarios); do
+    [ -e "$LANE_FAILED" ] && return 0
+    [ -f "molecule/$name/molecule.yml" ] || continue
+    mkdir "$CLAIMS/$name" 2>/dev/null || continue
+    stage "molecule $name" scenario "$name" || return 1
+  done
+}
+
 lane_a() {
   stage unit pytest -p no:cacheprovider tests/unit || return 1
   stage ansible-lint ansible-lint --profile production || return 1
   stage sanity tests/sanity.sh || return 1
   stage secrets tests/secrets_scan.sh || return 1
-  local path name
-  for path in molecule/*/molecule.yml; do
-    name=$(basename "$(dirname "$path")")
-    [[ " ${LANE_B_SCENARIOS[*]} " == *" $name "* ]] && continue
-    stage "molecule $name" scenario "$name" || return 1
-  done
+  take_scenarios
 }
 
 lane_b() {
-  local name
-  for name in "${LANE_B_SCENARIOS[@]}"; do
-    stage "molecule $name" scenario "$name" || return 1
-  done
+  take_scenarios
 }
 
 in_lane() {  # in_lane LABEL FUNCTION: the function, each line of its output prefixed
   "$2" 2>&1 | sed -u "s/^/[$1] /"
-  return "${PIPESTATUS[0]}"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { touch "$LANE_FAILED"; return 1; }
 }
 
 started=$SECONDS
 rm -rf tests/output/molecule
+mkdir -p "$CLAIMS"
 stage images ansible-playbook -i localhost, tests/build_images.yml || exit 1
 
 in_lane a lane_a & lane_a_pid=$!

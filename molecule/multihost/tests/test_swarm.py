@@ -340,6 +340,9 @@ def test_a_canary_of_a_version_that_never_runs_stops_at_its_first_step_and_leave
     said = " ".join(run.stdout.split())
     assert "The deploy of api 6.6.6 on mh-apps failed and was rolled back: Canary step 1 of api 6.6.6 failed: its 1 " \
            "replica(s) of the new version did not all run healthy" in said, run.stdout[-3000:]
+    # given up once its tasks failed services_swarm_task_failures (3) times, not at the end of its health_timeout
+    assert re.search(r"its tasks ended [0-9]+ times since it last changed, and 0 of its 1 replicas run: "
+                     r"task \w+ failed: task: non-zero exit \(1\)", said), run.stdout[-3000:]
     assert "The service's own replicas were not touched" in said
     spec = service_spec(apps)
     assert spec["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] == "tersane/standin:3.0.0"
