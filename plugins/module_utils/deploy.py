@@ -236,6 +236,15 @@ def canary_catalog(catalog: Sequence[Mapping[str, Any]], name: str, replicas: in
 ENDED_BADLY = ("failed", "rejected", "orphaned", "complete")
 
 
+def ended_badly(task: Mapping[str, Any]) -> str:
+    """The sentence for a Swarm task that ended without being asked to (its state in
+    ENDED_BADLY): its ID's first 12 characters, how it ended and Swarm's error."""
+    status = task.get("Status") or {}
+    state = status.get("State", "unknown")
+    return "task %s %s%s" % (str(task.get("ID", "?"))[:12], "exited" if state == "complete" else state,
+                             ": %s" % status["Err"] if status.get("Err") else "")
+
+
 def canary_faults(tasks: Sequence[Mapping[str, Any]], replicas: int) -> List[str]:
     """What went wrong with a Swarm canary while it ran: one sentence per task that
     ended without being asked to (failed, rejected, orphaned, or exited), per task
@@ -250,12 +259,10 @@ def canary_faults(tasks: Sequence[Mapping[str, Any]], replicas: int) -> List[str
     for task in tasks:
         status = task.get("Status") or {}
         state, desired = status.get("State", "unknown"), task.get("DesiredState", "unknown")
-        name = str(task.get("ID", "?"))[:12]
         if state in ENDED_BADLY:
-            faults.append("task %s %s%s" % (name, "exited" if state == "complete" else state,
-                                            ": %s" % status["Err"] if status.get("Err") else ""))
+            faults.append(ended_badly(task))
         elif desired == "running" and state != "running":
-            faults.append("task %s is %s" % (name, state))
+            faults.append("task %s is %s" % (str(task.get("ID", "?"))[:12], state))
         elif desired == "running":
             running += 1
     if running < replicas:

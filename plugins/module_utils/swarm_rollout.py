@@ -18,7 +18,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from ansible_collections.tersane.platform.plugins.module_utils.deploy import ENDED_BADLY
+from ansible_collections.tersane.platform.plugins.module_utils.deploy import ENDED_BADLY, ended_badly
 
 # Update states in which Swarm is still at work on a service.
 UPDATING = ("updating", "rollback_started")
@@ -59,10 +59,7 @@ def rollout(service: Optional[Mapping[str, Any]], tasks: Sequence[Mapping[str, A
     ended = sorted((task for task in mine if (task.get("Status") or {}).get("State") in ENDED_BADLY
                     and api_time(task.get("CreatedAt", "")) >= changed),
                    key=lambda task: api_time(task["CreatedAt"]), reverse=True)
-    failures = ["task %s %s%s" % (str(task.get("ID", "?"))[:12],
-                                  "exited" if task["Status"]["State"] == "complete" else task["Status"]["State"],
-                                  ": %s" % task["Status"]["Err"] if task["Status"].get("Err") else "")
-                for task in ended]
+    failures = [ended_badly(task) for task in ended]
     updating = (service.get("UpdateStatus") or {}).get("State") in UPDATING
     problem = ""
     if not updating and running < replicas and len(failures) >= failures_tolerated:
